@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* DNS message walk for the XDP program. The message has already been
+ * copied into the ring-buffer event, so every read indexes a fixed-size
+ * buffer through FG_MSG_MASK: the verifier sees bounded offsets without
+ * tracking their values, and the walk can use bpf_loop callbacks.
+ */
+#ifndef FG_DNS_H
+#define FG_DNS_H
+
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+#include "fluxguard.h"
+
+#define DNS_QR		0x8000
+#define DNS_OPCODE	0x7800
+#define DNS_TC		0x0200
+#define DNS_PTR_MASK	0xc0
+#define DNS_CLASS_IN	1
+/* type, class, TTL and rdlength after an owner name */
+#define DNS_RR_FIXED	10
+/* Validated name offsets remembered so that the usual owner name, a
+ * pointer to the question or to the previous CNAME target, skips the walk.
+ */
+#define FG_KNOWN_NAMES	4
+/* Steps a name walk may take: every label, every pointer, the root. */
+#define FG_NAME_STEPS	(FG_MAX_LABELS + FG_MAX_PTR + 1)
+
+static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
+{
+	return ev->msg[off & FG_MSG_MASK];
+}
+
+static __always_inline __u16 msg_u16(const struct fg_event *ev, __u32 off)
+{
+	off &= FG_MSG_MASK;
+	return ((__u16)ev->msg[off] << 8) | ev->msg[off + 1];
+}
+
+static __always_inline __u32 msg_u32(const struct fg_event *ev, __u32 off)
+{
+	off &= FG_MSG_MASK;
+	return ((__u32)ev->msg[off] << 24) | ((__u32)ev->msg[off + 1] << 16) |
+	       ((__u32)ev->msg[off + 2] << 8) | ev->msg[off + 3];
+}
+
+/* Walk state lives in a per-CPU scratch map, not on the stack: the
+ * verifier then treats every field as an unknown value, so each bpf_loop
+ * callback is verified once instead of once per tracked value.
+ */
+struct name_walk {
+	__u32 len;		/* bytes valid in ev->msg */
+	__u32 pos;		/* next byte to read */
+	__u32 seg;		/* start of the segment being read */
+	__u32 end;		/* offset just past the name where it starts */
+	__u32 wire;		/* wire length so far */
+	__u32 nptr;
+	__u32 done;		/* 1 when the root label was reached */
+	__u32 fault;		/* enum fg_fault */
+};
+
+struct rr_walk {
+	__u32 len;
+	__u32 off;		/* start of the next record */
+	__u32 an_end;		/* record index where the answer section ends */
+	__u32 ns_end;
+	__u32 total;		/* records announced in all sections */
+	__u32 n_rr;
+	__u32 capped;
+	__u32 fault;
+	__u32 known[FG_KNOWN_NAMES];
+	__u32 known_next;
+};
+
+struct walk_scratch {
+	struct rr_walk rr;
+	struct name_walk name;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_scratch);
+} fg_scratch SEC(".maps");
+
+/* The bpf_loop context: two pointers, nothing the verifier tracks. */
+struct walk {
+	struct fg_event *ev;
+	struct walk_scratch *s;
+};
+
+static long name_step(__u32 i, void *data)
+{
+	struct walk *wk = data;
+	struct name_walk *w = &wk->s->name;
+	__u32 pos = w->pos;
+	__u32 target;
+	__u8 b;
+
+	if (pos >= w->len)
+		goto trunc;
+	b = msg_u8(wk->ev, pos);
+
+	if (b == 0) {
+		w->wire += 1;
+		if (!w->end)
+			w->end = pos + 1;
+		w->done = 1;
+		return 1;
+	}
+
+	if ((b & DNS_PTR_MASK) == DNS_PTR_MASK) {
+		if (pos + 1 >= w->len)
+			goto trunc;
+		target = ((__u32)(b & ~DNS_PTR_MASK) << 8) |
+			 msg_u8(wk->ev, pos + 1);
+		if (!w->end)
+			w->end = pos + 2;
+		if (++w->nptr > FG_MAX_PTR) {
+			w->fault = FG_FAULT_PTR_MANY;
+			return 1;
+		}
+		if (target < FG_DNS_HDR_LEN || target >= w->len) {
+			w->fault = FG_FAULT_PTR_OUT;
+			return 1;
+		}
+		/* Strictly before the segment being left: offsets then
+		 * decrease at every jump, so no loop can form.
+		 */
+		if (target >= w->seg) {
+			w->fault = FG_FAULT_PTR_FWD;
+			return 1;
+		}
+		w->seg = target;
+		w->pos = target;
+		return 0;
+	}
+
+	if (b > FG_DNS_LABEL_MAX) {
+		w->fault = FG_FAULT_LABEL;
+		return 1;
+	}
+	w->wire += b + 1;
+	/* one byte must remain for the root label */
+	if (w->wire > FG_DNS_NAME_MAX - 1) {
+		w->fault = FG_FAULT_NAME_LONG;
+		return 1;
+	}
+	w->pos = pos + b + 1;
+	return 0;
+
+trunc:
+	w->fault = FG_FAULT_TRUNC;
+	return 1;
+}
+
+/* Validates the name at off. Returns the offset just past it in place,
+ * or 0 with *fault set. A name the loop bound cuts short is rejected.
+ */
+static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
+				       int *fault)
+{
+	struct name_walk *w = &wk->s->name;
+
+	w->len = len;
+	w->pos = off;
+	w->seg = off;
+	w->end = 0;
+	w->wire = 0;
+	w->nptr = 0;
+	w->done = 0;
+	w->fault = 0;
+	bpf_loop(FG_NAME_STEPS, name_step, wk, 0);
+	if (w->fault) {
+		*fault = w->fault;
+		return 0;
+	}
+	if (!w->done) {
+		*fault = FG_FAULT_NAME_LONG;
+		return 0;
+	}
+	return w->end;
+}
+
+static __always_inline void remember_name(struct rr_walk *r, __u32 off)
+{
+	r->known[r->known_next & (FG_KNOWN_NAMES - 1)] = off;
+	r->known_next++;
+}
+
+static __always_inline int name_is_known(const struct rr_walk *r,
+					 __u32 target)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FG_KNOWN_NAMES; i++)
+		if (r->known[i] && r->known[i] == target)
+			return 1;
+	return 0;
+}
+
+/* Owner names are usually one pointer to a name already validated; take
+ * that path without a walk.
+ */
+static __always_inline __u32 walk_owner(struct walk *wk, __u32 off,
+					int *fault)
+{
+	struct rr_walk *r = &wk->s->rr;
+	__u32 target;
+	__u8 b;
+
+	if (off + 1 < r->len) {
+		b = msg_u8(wk->ev, off);
+		if ((b & DNS_PTR_MASK) == DNS_PTR_MASK) {
+			target = ((__u32)(b & ~DNS_PTR_MASK) << 8) |
+				 msg_u8(wk->ev, off + 1);
+			if (target < off && name_is_known(r, target))
+				return off + 2;
+		}
+	}
+	return walk_name(wk, r->len, off, fault);
+}
+
+static __always_inline int rr_wanted(__u32 section, __u16 type)
+{
+	switch (section) {
+	case FG_SEC_ANSWER:
+		return type == FG_TYPE_A || type == FG_TYPE_AAAA ||
+		       type == FG_TYPE_CNAME || type == FG_TYPE_NS;
+	case FG_SEC_AUTHORITY:
+		return type == FG_TYPE_NS;
+	default:
+		return type == FG_TYPE_A || type == FG_TYPE_AAAA;
+	}
+}
+
+static long rr_step(__u32 i, void *data)
+{
+	struct walk *wk = data;
+	struct rr_walk *r = &wk->s->rr;
+	struct fg_event *ev = wk->ev;
+	__u32 owner = r->off, fixed, rdata, rdlen, section, n;
+	__u16 type, class;
+	int fault = 0;
+
+	if (i >= r->total)
+		return 1;
+
+	fixed = walk_owner(wk, owner, &fault);
+	if (!fixed)
+		goto fail;
+	if (fixed + DNS_RR_FIXED > r->len) {
+		fault = FG_FAULT_TRUNC;
+		goto fail;
+	}
+	type = msg_u16(ev, fixed);
+	class = msg_u16(ev, fixed + 2);
+	rdlen = msg_u16(ev, fixed + 8);
+	rdata = fixed + DNS_RR_FIXED;
+	if (rdata + rdlen > r->len) {
+		fault = FG_FAULT_TRUNC;
+		goto fail;
+	}
+	r->off = rdata + rdlen;
+
+	section = i < r->an_end ? FG_SEC_ANSWER :
+		  i < r->ns_end ? FG_SEC_AUTHORITY : FG_SEC_ADDITIONAL;
+	if (class != DNS_CLASS_IN || !rr_wanted(section, type))
+		return 0;
+
+	switch (type) {
+	case FG_TYPE_A:
+		if (rdlen != 4)
+			fault = FG_FAULT_RDLEN;
+		break;
+	case FG_TYPE_AAAA:
+		if (rdlen != 16)
+			fault = FG_FAULT_RDLEN;
+		break;
+	default:
+		/* The target name must fill rdata exactly. */
+		if (walk_name(wk, r->len, rdata, &fault) != rdata + rdlen &&
+		    !fault)
+			fault = FG_FAULT_RDLEN;
+		if (!fault)
+			remember_name(r, rdata);
+		break;
+	}
+	if (fault)
+		goto fail;
+
+	n = r->n_rr;
+	if (n >= FG_MAX_RR) {
+		r->capped = 1;
+		return 0;
+	}
+	ev->rr[n].owner_off = owner;
+	ev->rr[n].rdata_off = rdata;
+	ev->rr[n].type = type;
+	ev->rr[n].rdlen = rdlen;
+	ev->rr[n].ttl = msg_u32(ev, fixed + 4);
+	ev->rr[n].section = section;
+	r->n_rr = n + 1;
+	return 0;
+
+fail:
+	r->fault = fault;
+	return 1;
+}
+
+#endif /* FG_DNS_H */

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fluxguard's XDP program: drops frames to or from blocked addresses and
+ * turns every DNS response into one compact ring-buffer event for the
+ * scorer in userspace. Every outcome is counted per CPU.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "fluxguard.h"
+#include "parse.h"
+#include "dns.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FG_RINGBUF_BYTES);
+} fg_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_stats);
+} fg_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_config);
+} fg_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_BLOCK_V4_MAX);
+	__type(key, struct fg_v4_key);
+	__type(value, struct fg_block);
+} fg_block_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_BLOCK_V6_MAX);
+	__type(key, struct fg_v6_key);
+	__type(value, struct fg_block);
+} fg_block_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_BLOCK_NET_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_lpm_v4_key);
+	__type(value, struct fg_block);
+} fg_block_net4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_BLOCK_NET_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_lpm_v6_key);
+	__type(value, struct fg_block);
+} fg_block_net6 SEC(".maps");
+
+static __always_inline __u64 now_ns(const struct fg_config *cfg)
+{
+	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();
+}
+
+/* An entry past its expiry stays in the map until userspace removes it,
+ * and is not enforced meanwhile.
+ */
+static __always_inline int block_active(const struct fg_block *b,
+					const struct fg_config *cfg,
+					struct fg_stats *st)
+{
+	if (b->expires_ns && b->expires_ns <= now_ns(cfg)) {
+		st->expired_hit++;
+		return 0;
+	}
+	return 1;
+}
+
+/* Counts the hit on an active entry and decides the frame's fate. */
+static __always_inline int apply_block(struct fg_block *b,
+				       const struct fg_config *cfg,
+				       struct fg_stats *st, __u32 bytes)
+{
+	__sync_fetch_and_add(&b->packets, 1);
+	__sync_fetch_and_add(&b->bytes, bytes);
+	if (cfg->flags & FG_CFG_DRY_RUN) {
+		st->dry_run_drop++;
+		return XDP_PASS;
+	}
+	st->drop++;
+	return XDP_DROP;
+}
+
+static __always_inline struct fg_block *
+lookup_v4(struct fg_config *cfg, __u32 addr)
+{
+	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v4, &addr);
+	struct fg_lpm_v4_key k;
+
+	if (b || !cfg->n_prefix_v4)
+		return b;
+	k.prefixlen = 32;
+	k.addr = addr;
+	return bpf_map_lookup_elem(&fg_block_net4, &k);
+}
+
+static __always_inline struct fg_block *
+lookup_v6(struct fg_config *cfg, const struct in6_addr *addr)
+{
+	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v6, addr);
+	struct fg_lpm_v6_key k;
+
+	if (b || !cfg->n_prefix_v6)
+		return b;
+	k.prefixlen = 128;
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&fg_block_net6, &k);
+}
+
+static __always_inline int check_v4(struct fg_config *cfg,
+				    struct fg_stats *st, __u32 saddr,
+				    __u32 daddr, __u32 bytes)
+{
+	struct fg_block *b = lookup_v4(cfg, saddr);
+
+	if (!b || !block_active(b, cfg, st)) {
+		b = lookup_v4(cfg, daddr);
+		if (!b || !block_active(b, cfg, st))
+			return XDP_PASS;
+	}
+	return apply_block(b, cfg, st, bytes);
+}
+
+static __always_inline int check_v6(struct fg_config *cfg,
+				    struct fg_stats *st,
+				    const struct in6_addr *saddr,
+				    const struct in6_addr *daddr, __u32 bytes)
+{
+	struct fg_block *b = lookup_v6(cfg, saddr);
+
+	if (!b || !block_active(b, cfg, st)) {
+		b = lookup_v6(cfg, daddr);
+		if (!b || !block_active(b, cfg, st))
+			return XDP_PASS;
+	}
+	return apply_block(b, cfg, st, bytes);
+}
+
+static __always_inline int is_dns_port(const struct fg_config *cfg, __u16 port)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FG_MAX_DNS_PORTS; i++)
+		if (cfg->dns_ports[i] && cfg->dns_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+static __always_inline void count_fault(struct fg_stats *st, int fault)
+{
+	switch (fault) {
+	case FG_FAULT_DNS_SHORT: st->mal_dns_short++; break;
+	case FG_FAULT_QDCOUNT: st->mal_qdcount++; break;
+	case FG_FAULT_LABEL: st->mal_label++; break;
+	case FG_FAULT_NAME_LONG: st->mal_name_long++; break;
+	case FG_FAULT_PTR_FWD: st->mal_ptr_fwd++; break;
+	case FG_FAULT_PTR_OUT: st->mal_ptr_out++; break;
+	case FG_FAULT_PTR_MANY: st->mal_ptr_many++; break;
+	case FG_FAULT_TRUNC: st->mal_trunc++; break;
+	case FG_FAULT_RDLEN: st->mal_rdlen++; break;
+	case FG_FAULT_WALK: st->mal_walk++; break;
+	}
+}
+
+/* Where the transport left the DNS message. */
+struct dns_src {
+	__u32 off;		/* payload offset from ctx->data */
+	__u32 len;		/* payload bytes present in the frame */
+	__u32 wire_len;		/* payload length the UDP header claims */
+	__u16 sport, dport;
+	int ipv6;
+};
+
+/* Copies the response into an event, walks it and submits or discards
+ * the event. The frame always passes.
+ */
+static __always_inline void emit_response(struct xdp_md *ctx,
+					  struct fg_config *cfg,
+					  struct fg_stats *st,
+					  const struct dns_src *src,
+					  const void *saddr, const void *daddr)
+{
+	struct walk_scratch *s;
+	struct fg_event *ev;
+	struct rr_walk *r;
+	struct walk wk;
+	__u32 len = src->len, qd, off, key = 0;
+	__u16 flags = 0, dns_flags;
+	int fault = 0;
+	__u64 avail;
+
+	if (len > FG_MSG_MAX) {
+		len = FG_MSG_MAX;
+		flags |= FG_EVF_MSG_CAPPED;
+	}
+	if (len < FG_DNS_HDR_LEN)
+		return;
+	s = bpf_map_lookup_elem(&fg_scratch, &key);
+	if (!s)
+		return;
+	r = &s->rr;
+
+	ev = bpf_ringbuf_reserve(&fg_events, sizeof(*ev), 0);
+	if (!ev) {
+		st->ringbuf_full++;
+		return;
+	}
+	wk.ev = ev;
+	wk.s = s;
+	/* Same value for 1..FG_MSG_MASK+1, in a form whose bounds the
+	 * verifier keeps whatever register the compiler picks.
+	 */
+	if (bpf_xdp_load_bytes(ctx, src->off, ev->msg,
+			       ((len - 1) & FG_MSG_MASK) + 1))
+		goto discard_trunc;
+
+	dns_flags = msg_u16(ev, 2);
+	if (dns_flags & DNS_TC) {
+		flags |= FG_EVF_TC;
+		st->dns_tc++;
+	}
+	qd = msg_u16(ev, 4);
+	r->an_end = msg_u16(ev, 6);
+	r->ns_end = r->an_end + msg_u16(ev, 8);
+	r->total = r->ns_end + msg_u16(ev, 10);
+	r->len = len;
+	r->n_rr = 0;
+	r->capped = 0;
+	r->fault = 0;
+	r->known_next = 0;
+	__builtin_memset(r->known, 0, sizeof(r->known));
+
+	if (qd > 1) {
+		fault = FG_FAULT_QDCOUNT;
+		goto discard;
+	}
+	off = FG_DNS_HDR_LEN;
+	ev->qname_off = 0;
+	ev->qtype = 0;
+	if (qd == 1) {
+		off = walk_name(&wk, len, off, &fault);
+		if (!off)
+			goto discard;
+		if (off + 4 > len) {
+			fault = FG_FAULT_TRUNC;
+			goto discard;
+		}
+		ev->qname_off = FG_DNS_HDR_LEN;
+		ev->qtype = msg_u16(ev, off);
+		remember_name(r, FG_DNS_HDR_LEN);
+		off += 4;
+	}
+	r->off = off;
+
+	if (r->total)
+		bpf_loop(FG_MAX_RR_WALK, rr_step, &wk, 0);
+	fault = r->fault;
+	/* The bound stopped a walk that had not failed: say so. */
+	if (!fault && r->total > FG_MAX_RR_WALK)
+		fault = FG_FAULT_WALK;
+	if (fault == FG_FAULT_TRUNC && (flags & FG_EVF_MSG_CAPPED)) {
+		/* Cut by our copy cap, not by the sender. */
+		st->msg_capped++;
+	} else if (fault) {
+		count_fault(st, fault);
+	}
+	if (r->capped) {
+		flags |= FG_EVF_RR_CAPPED;
+		st->rr_capped++;
+	}
+	if (!r->n_rr) {
+		if (!fault)
+			st->no_records++;
+		goto discard_quiet;
+	}
+	if (fault || (flags & FG_EVF_TC))
+		flags |= FG_EVF_PARTIAL;
+	if (fault)
+		st->partial++;
+
+	ev->ts_ns = now_ns(cfg);
+	ev->ifindex = ctx->ingress_ifindex;
+	ev->n_rr = r->n_rr;
+	ev->fault = fault;
+	ev->flags = flags | (src->ipv6 ? FG_EVF_IPV6 : 0);
+	if (src->ipv6) {
+		__builtin_memcpy(ev->saddr, saddr, 16);
+		__builtin_memcpy(ev->daddr, daddr, 16);
+	} else {
+		__builtin_memset(ev->saddr, 0, 16);
+		__builtin_memset(ev->daddr, 0, 16);
+		__builtin_memcpy(ev->saddr, saddr, 4);
+		__builtin_memcpy(ev->daddr, daddr, 4);
+	}
+	ev->sport = src->sport;
+	ev->dport = src->dport;
+	ev->dns_id = msg_u16(ev, 0);
+	ev->dns_flags = dns_flags;
+	ev->msg_len = len;
+	ev->wire_len = src->wire_len;
+	st->events++;
+	st->records += r->n_rr;
+
+	/* Waking the consumer per event costs more than parsing it: wake
+	 * only once enough is pending, the consumer's poll timeout covers
+	 * a quiet link.
+	 */
+	avail = bpf_ringbuf_query(&fg_events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(ev, avail >= cfg->wakeup_bytes ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	return;
+
+discard_trunc:
+	fault = FG_FAULT_TRUNC;
+discard:
+	count_fault(st, fault);
+discard_quiet:
+	bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+}
+
+/* UDP after IP: finds the DNS payload and hands responses on. */
+static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
+				       struct fg_config *cfg,
+				       struct fg_stats *st, int ipv6,
+				       const void *saddr, const void *daddr)
+{
+	struct udphdr *udp = c->pos;
+	struct dns_src src = { .ipv6 = ipv6 };
+	__u16 ulen, dns_flags;
+	__u8 *dns;
+
+	if ((void *)(udp + 1) > c->end) {
+		st->l3_short++;
+		return;
+	}
+	src.sport = bpf_ntohs(udp->source);
+	if (!is_dns_port(cfg, src.sport)) {
+		st->not_dns++;
+		return;
+	}
+	src.dport = bpf_ntohs(udp->dest);
+	ulen = bpf_ntohs(udp->len);
+	dns = (void *)(udp + 1);
+	if (ulen < sizeof(*udp) + FG_DNS_HDR_LEN ||
+	    (void *)dns + FG_DNS_HDR_LEN > c->end) {
+		st->mal_dns_short++;
+		return;
+	}
+	dns_flags = ((__u16)dns[2] << 8) | dns[3];
+	if (!(dns_flags & DNS_QR)) {
+		st->dns_queries++;
+		return;
+	}
+	if (dns_flags & DNS_OPCODE) {
+		/* NOTIFY, UPDATE and friends carry no resolution. */
+		st->not_dns++;
+		return;
+	}
+	st->dns_responses++;
+	if (cfg->flags & FG_CFG_NO_EVENTS)
+		return;
+
+	src.off = (void *)dns - (void *)(long)ctx->data;
+	src.wire_len = ulen - sizeof(*udp);
+	src.len = c->end - (void *)dns;
+	if (src.len > src.wire_len)
+		src.len = src.wire_len;	/* Ethernet padding is not DNS */
+	emit_response(ctx, cfg, st, &src, saddr, daddr);
+}
+
+SEC("xdp")
+int fluxguard_xdp(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	__u32 bytes = c.end - c.pos, key = 0;
+	struct fg_config *cfg;
+	struct fg_stats *st;
+	__u16 proto;
+	int l4;
+
+	st = bpf_map_lookup_elem(&fg_stats, &key);
+	cfg = bpf_map_lookup_elem(&fg_config, &key);
+	if (!st || !cfg)
+		return XDP_PASS;
+	st->packets++;
+
+	proto = parse_eth(&c);
+	if (proto == ETH_P_IP) {
+		__u32 saddr, daddr;
+
+		l4 = parse_ipv4(&c, &saddr, &daddr);
+		if (!l4) {
+			st->l3_short++;
+			goto pass;
+		}
+		if (check_v4(cfg, st, saddr, daddr, bytes) == XDP_DROP)
+			return XDP_DROP;
+		if (l4 < 0) {
+			st->fragments++;
+			goto pass;
+		}
+		if (l4 == IPPROTO_UDP)
+			handle_udp(ctx, &c, cfg, st, 0, &saddr, &daddr);
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr *ip6 = NULL;
+		struct in6_addr saddr, daddr;
+		int ext_limit = 0;
+
+		l4 = parse_ipv6(&c, &ip6, &ext_limit);
+		if (!ip6) {
+			st->l3_short++;
+			goto pass;
+		}
+		saddr = ip6->saddr;
+		daddr = ip6->daddr;
+		if (check_v6(cfg, st, &saddr, &daddr, bytes) == XDP_DROP)
+			return XDP_DROP;
+		if (l4 < 0) {
+			st->fragments++;
+			goto pass;
+		}
+		if (ext_limit) {
+			st->ext_hdr_limit++;
+			goto pass;
+		}
+		if (!l4) {
+			st->l3_short++;
+			goto pass;
+		}
+		if (l4 == IPPROTO_UDP)
+			handle_udp(ctx, &c, cfg, st, 1, &saddr, &daddr);
+	} else {
+		st->not_ip++;
+	}
+pass:
+	st->pass++;
+	return XDP_PASS;
+}
