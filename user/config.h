@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Runtime settings: defaults, the `key = value` config file parser and
+ * the scoring features whose weights the file can set.
+ */
+#ifndef FG_CONFIG_H
+#define FG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+#include "fluxguard.h"
+
+/* Paths longer than this are refused: they come from a config file that an
+ * operator writes, and fixed buffers keep the settings one flat struct.
+ */
+#define FG_PATH_MAX		512
+/* Entries per repeatable address list (resolver, never_block ...): a
+ * gateway has a handful; hundreds belong in an allowlist file.
+ */
+#define FG_CFG_LIST_MAX		64
+/* Allowlist files named in one config. */
+#define FG_CFG_FILES_MAX	16
+/* Addresses kept per domain: the hard ceiling for max_addrs_per_domain,
+ * which sizes every domain slot and every verdict.
+ */
+#define FG_ADDRS_PER_DOMAIN_MAX	128
+/* Default ASN database directory (scripts/deps.sh installs it there). */
+#define FG_ASN_DIR_DEFAULT	"/usr/local/share/fluxguard/asn"
+
+/* Scoring features. Each has a weight in the settings; the group decides
+ * which partial score (and which gate) it feeds, see docs/scoring.md.
+ */
+#define FG_FEATURES(X)							\
+	X(ADDRESSES, "addresses")					\
+	X(PREFIXES, "prefixes")						\
+	X(PREFIX16_ENTROPY, "prefix16_entropy")				\
+	X(ASNS, "asns")							\
+	X(COUNTRIES, "countries")					\
+	X(SHARED, "shared_addresses")					\
+	X(HOLZ, "holz")							\
+	X(TTL_MIN, "ttl_min")						\
+	X(TTL_MEDIAN, "ttl_median")					\
+	X(GROWTH, "growth_per_min")					\
+	X(CHANGES, "answer_changes")					\
+	X(NS_NAMES, "ns_names")						\
+	X(NS_CHURN, "ns_churn")						\
+	X(NS_PREFIXES, "ns_prefixes")					\
+	X(NS_ASNS, "ns_asns")
+
+#define FG_FEATURE_ENUM(id, name) FG_F_##id,
+enum fg_feature {
+	FG_FEATURES(FG_FEATURE_ENUM)
+	FG_F_COUNT
+};
+#undef FG_FEATURE_ENUM
+
+/* Name of a feature as used in weight.<name> and in events. */
+const char *fg_feature_name(enum fg_feature f);
+
+enum fg_block_mode {
+	FG_BLOCK_ADDRESSES = 0,		/* drop traffic to the flux addresses */
+	FG_BLOCK_NAMES,			/* refuse the names only (caller's job) */
+	FG_BLOCK_BOTH,
+};
+
+struct fg_cidr_list {
+	unsigned int n;
+	struct fg_cidr v[FG_CFG_LIST_MAX];
+};
+
+struct fg_settings {
+	char asn_dir[FG_PATH_MAX];	/* "" disables ASN features */
+	char country_db[FG_PATH_MAX];	/* "" (default) disables countries */
+	unsigned int n_allowlists;
+	char allowlists[FG_CFG_FILES_MAX][FG_PATH_MAX];
+	char events[FG_PATH_MAX];	/* "" none, "-" stdout, else a file */
+	bool log_answers;		/* passive DNS "answer" events */
+	bool dry_run;
+
+	double window_short;		/* seconds: rates and TTLs */
+	double window_long;		/* seconds: address sets */
+	uint32_t max_domains;		/* tracked names, LRU beyond */
+	uint32_t max_addrs_per_domain;
+
+	double block_ttl;		/* seconds a block lives */
+	uint32_t max_blocks_total;
+	uint32_t max_blocks_per_domain;
+	uint32_t max_blocks_per_minute;
+	enum fg_block_mode block_mode;
+
+	unsigned int n_dns_ports;
+	uint16_t dns_ports[FG_MAX_DNS_PORTS];
+	struct fg_cidr_list resolvers;
+	struct fg_cidr_list gateway_addrs;
+	struct fg_cidr_list never_block;
+	struct fg_cidr_list allow_block;	/* special ranges made blockable */
+
+	double ttl_reference;		/* TTL at which the TTL score is 0 */
+	double weight[FG_F_COUNT];
+	double threshold_single;	/* total score for a verdict */
+	double threshold_diversity;	/* gate: address-set diversity */
+	double threshold_behaviour;	/* gate: TTL and churn */
+	double threshold_double;	/* NS part for kind double_flux */
+};
+
+/* Fill s with the built-in defaults (documented in etc/fluxguard.conf). */
+void fg_settings_defaults(struct fg_settings *s);
+
+/* Read a config file on top of the defaults. On success *out is replaced
+ * and 0 returned. On error *out is untouched, err holds
+ * "FILE:LINE: what is wrong" and a negative errno is returned.
+ */
+int fg_settings_load(const char *path, struct fg_settings *out,
+		     char *err, size_t errlen);
+
+/* Parse "30", "30s", "5m", "2h", "1d" (also fractions: "1.5m") into
+ * seconds. Returns 0 or -EINVAL.
+ */
+int fg_parse_duration(const char *s, double *out);
+
+#endif /* FG_CONFIG_H */
