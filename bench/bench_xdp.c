@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Per-packet cost of the XDP program, timed with BPF_PROG_TEST_RUN beside
+ * a bare XDP_PASS floor, while a consumer thread drains the ring buffer as
+ * the daemon would. Prints one "bench xdp_NAME" line per figure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fluxguard.h"
+#include "fluxguard.skel.h"
+#include "xdp_pass.skel.h"
+
+/* Runs per timed round: long enough that the syscall and the copy of the
+ * frame vanish in the average, short enough to repeat the round.
+ */
+#define REPEAT		1000000
+/* Timed rounds per figure; the median is reported. */
+#define ROUNDS		7
+/* Untimed runs before the rounds, to warm caches and the ring. */
+#define WARMUP		100000
+/* Pending ring data that makes the program wake the consumer. */
+#define WAKEUP_BYTES	(256 << 10)
+/* Consumer poll timeout: the program mostly submits without a wakeup. */
+#define POLL_MS		1
+/* How long the consumer may take to catch up after a figure. */
+#define DRAIN_WAIT_MS	5000
+#define RUNNER_CPU	0
+#define CONSUMER_CPU	1
+#define FRAME_MAX	1514
+#define DNS_PORT	53
+#define DNS_TTL		300
+/* Figures kept for the closing summary. */
+#define MAX_FIGURES	32
+/* Entries in the exact IPv4 block map for the fill figures. */
+static const unsigned int fills[] = { 1, 1000, 100000 };
+static const char *const fill_names[] = { "n1", "n1k", "n100k" };
+
+/* Targets from the design: nondns and drop against the floor, the
+ * four-answer response against the floor and in absolute time.
+ */
+#define TARGET_NONDNS_RATIO	1.5
+#define TARGET_DROP_RATIO	2.0
+#define TARGET_DNS4_RATIO	5.5
+#define TARGET_DNS4_NS		150.0
+
+struct frame {
+	unsigned char buf[FRAME_MAX];
+	size_t len;
+};
+
+/* A DNS message under construction. */
+struct msg {
+	unsigned char b[FRAME_MAX];
+	size_t n;
+};
+
+struct figure {
+	char name[32];
+	double ns, floor_ns;
+};
+
+struct consumer {
+	struct ring_buffer *rb;
+	atomic_bool stop;
+	atomic_ullong events;
+	atomic_ullong records;
+	int err;
+};
+
+static struct figure figures[MAX_FIGURES];
+static int n_figures;
+static char lost_lines[MAX_FIGURES][128];
+static int n_lost_lines;
+static int ncpus;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_xdp: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static double clock_s(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+static void pin_to(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	if (ncpus < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
+/* ---- frames ---- */
+
+static void put8(struct msg *m, unsigned int v)
+{
+	m->b[m->n++] = v;
+}
+
+static void put16(struct msg *m, unsigned int v)
+{
+	put8(m, v >> 8);
+	put8(m, v & 0xff);
+}
+
+static void put32(struct msg *m, unsigned int v)
+{
+	put16(m, v >> 16);
+	put16(m, v & 0xffff);
+}
+
+/* Puts "a.b.c" as labels; ends with the root unless a pointer follows. */
+static void put_labels(struct msg *m, const char *name, int root)
+{
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		put8(m, l);
+		memcpy(m->b + m->n, name, l);
+		m->n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	if (root)
+		put8(m, 0);
+}
+
+static void put_ptr(struct msg *m, unsigned int off)
+{
+	put16(m, 0xc000 | off);
+}
+
+static void put_header(struct msg *m, unsigned int an)
+{
+	put16(m, 0x4242);	/* id */
+	put16(m, 0x8180);	/* QR, RD, RA, no error */
+	put16(m, 1);
+	put16(m, an);
+	put16(m, 0);
+	put16(m, 0);
+}
+
+/* Fixed part of a record after its owner name; rdlength follows. */
+static void put_rr_fixed(struct msg *m, unsigned int type)
+{
+	put16(m, type);
+	put16(m, 1);		/* class IN */
+	put32(m, DNS_TTL);
+}
+
+static void put_a(struct msg *m, unsigned int owner, unsigned int i)
+{
+	put_ptr(m, owner);
+	put_rr_fixed(m, FG_TYPE_A);
+	put16(m, 4);
+	put32(m, 0xc6336400 + i);	/* 198.51.100.i */
+}
+
+/* The response to www.example.com A with n addresses, each owner a
+ * pointer to the question.
+ */
+static void dns_a(struct msg *m, unsigned int n)
+{
+	unsigned int i;
+
+	m->n = 0;
+	put_header(m, n);
+	put_labels(m, "www.example.com", 1);
+	put16(m, FG_TYPE_A);
+	put16(m, 1);
+	for (i = 0; i < n; i++)
+		put_a(m, FG_DNS_HDR_LEN, i + 1);
+}
+
+/* A CDN-style answer: www.example.com CNAME shop.cdn.example.net,
+ * which is a CNAME for e1.edge.cdn.example.net (compressed onto the first
+ * target), which has four addresses.
+ */
+static void dns_cname(struct msg *m)
+{
+	unsigned int t1, t2, i, rdlen_at;
+
+	m->n = 0;
+	put_header(m, 2 + 4);
+	put_labels(m, "www.example.com", 1);
+	put16(m, FG_TYPE_A);
+	put16(m, 1);
+
+	put_ptr(m, FG_DNS_HDR_LEN);
+	put_rr_fixed(m, FG_TYPE_CNAME);
+	rdlen_at = m->n;
+	put16(m, 0);
+	t1 = m->n;
+	put_labels(m, "shop.cdn.example.net", 1);
+	m->b[rdlen_at] = (m->n - t1) >> 8;
+	m->b[rdlen_at + 1] = (m->n - t1) & 0xff;
+
+	put_ptr(m, t1);
+	put_rr_fixed(m, FG_TYPE_CNAME);
+	rdlen_at = m->n;
+	put16(m, 0);
+	t2 = m->n;
+	put_labels(m, "e1.edge", 0);
+	put_ptr(m, t1 + 5);	/* past "\4shop": cdn.example.net */
+	m->b[rdlen_at] = (m->n - t2) >> 8;
+	m->b[rdlen_at + 1] = (m->n - t2) & 0xff;
+
+	for (i = 0; i < 4; i++)
+		put_a(m, t2, i + 1);
+}
+
+static unsigned short ip_csum(const unsigned char *p, size_t len)
+{
+	unsigned int sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/* Ethernet + IPv4 (no options) + a UDP or TCP header + payload. */
+static void build_frame(struct frame *f, int proto, const char *saddr,
+			const char *daddr, unsigned int sport,
+			unsigned int dport, const void *payload, size_t plen)
+{
+	static const unsigned char macs[12] = {
+		0x02, 0, 0, 0, 0, 1,  0x02, 0, 0, 0, 0, 2,
+	};
+	size_t l4len = proto == IPPROTO_UDP ? 8 : 20;
+	unsigned char *ip = f->buf + 14, *l4 = ip + 20;
+	size_t iplen = 20 + l4len + plen;
+	unsigned short sum;
+
+	if (14 + iplen > sizeof(f->buf))
+		die("frame too long", EINVAL);
+	memset(f->buf, 0, sizeof(f->buf));
+	memcpy(f->buf, macs, sizeof(macs));
+	f->buf[12] = 0x08;	/* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = iplen >> 8;
+	ip[3] = iplen & 0xff;
+	ip[8] = 64;
+	ip[9] = proto;
+	inet_pton(AF_INET, saddr, ip + 12);
+	inet_pton(AF_INET, daddr, ip + 16);
+	sum = ip_csum(ip, 20);
+	ip[10] = sum >> 8;
+	ip[11] = sum & 0xff;
+	l4[0] = sport >> 8;
+	l4[1] = sport & 0xff;
+	l4[2] = dport >> 8;
+	l4[3] = dport & 0xff;
+	if (proto == IPPROTO_UDP) {
+		l4[4] = (8 + plen) >> 8;
+		l4[5] = (8 + plen) & 0xff;
+	} else {
+		l4[12] = 5 << 4;	/* data offset */
+		l4[13] = 0x10;		/* ACK */
+	}
+	memcpy(l4 + l4len, payload, plen);
+	f->len = 14 + iplen;
+}
+
+/* ---- maps ---- */
+
+static void read_stats(int fd, struct fg_stats *sum)
+{
+	struct fg_stats *per = calloc(ncpus, sizeof(*per));
+	__u64 *s = (__u64 *)sum;
+	__u32 key = 0;
+	int c, i, err;
+
+	if (!per)
+		die("calloc", ENOMEM);
+	if (bpf_map_lookup_elem(fd, &key, per)) {
+		err = errno;
+		free(per);
+		die("read fg_stats", err);
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < ncpus; c++) {
+		const __u64 *p = (const __u64 *)&per[c];
+
+		for (i = 0; i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
+			s[i] += p[i];
+	}
+	free(per);
+}
+
+#define STAT_DELTA(a, b, f) ((b).f - (a).f)
+
+/* Block entries are 10.0.0.0/8 addresses, entry 0 the blocked source. */
+static void block_fill(int fd, __u32 blocked, unsigned int from,
+		       unsigned int to)
+{
+	struct fg_block val = { .reason = FG_REASON_MANUAL };
+	struct fg_v4_key key;
+	unsigned int i;
+
+	strcpy(val.domain, "bench.example");
+	for (i = from; i < to; i++) {
+		key.addr = i ? htonl(0x0a000000 + i) : blocked;
+		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
+			die("fill fg_block_v4", errno);
+	}
+}
+
+static void block_clear(int fd, __u32 blocked, unsigned int n)
+{
+	struct fg_v4_key key;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		key.addr = i ? htonl(0x0a000000 + i) : blocked;
+		bpf_map_delete_elem(fd, &key);
+	}
+}
+
+/* ---- ring-buffer consumer ---- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct consumer *c = ctx;
+	const struct fg_event *ev = data;
+
+	if (size < sizeof(*ev))
+		return 0;
+	atomic_fetch_add_explicit(&c->events, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->records, ev->n_rr,
+				  memory_order_relaxed);
+	return 0;
+}
+
+/* Mostly the program submits without a wakeup, so the poll times out and
+ * the consumer collects what arrived meanwhile.
+ */
+static void *consume(void *arg)
+{
+	struct consumer *c = arg;
+	int n;
+
+	while (!atomic_load(&c->stop)) {
+		n = ring_buffer__poll(c->rb, POLL_MS);
+		if (n == 0)
+			n = ring_buffer__consume(c->rb);
+		if (n < 0 && n != -EINTR) {
+			c->err = -n;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Waits until the consumer has every event the program counted. */
+static void drain(struct consumer *c, int stats_fd)
+{
+	double deadline = now_s() + DRAIN_WAIT_MS / 1e3;
+	struct fg_stats st;
+
+	for (;;) {
+		read_stats(stats_fd, &st);
+		if (atomic_load(&c->events) >= st.events)
+			return;
+		if (now_s() > deadline) {
+			fprintf(stderr, "bench_xdp: consumer stuck at %llu"
+				" of %llu events\n",
+				(unsigned long long)atomic_load(&c->events),
+				(unsigned long long)st.events);
+			exit(1);
+		}
+		usleep(1000);
+	}
+}
+
+/* ---- timing ---- */
+
+/* One round: average ns per run, from the thread's CPU time around the
+ * call and from the kernel's own average. The wall clock is no use: the
+ * call sleeps for milliseconds outside the loop. CPU time matches the
+ * kernel's figure but is not truncated to whole nanoseconds.
+ */
+static double run_round(int prog_fd, const struct frame *f, __u32 repeat,
+			__u32 want, __u32 *kernel_ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = f->buf,
+		.data_size_in = f->len,
+		.repeat = repeat,
+	);
+	double t0, t1;
+
+	t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		die("BPF_PROG_TEST_RUN", errno);
+	t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	if (opts.retval != want) {
+		fprintf(stderr, "bench_xdp: program returned %u, expected %u\n",
+			opts.retval, want);
+		exit(1);
+	}
+	if (kernel_ns)
+		*kernel_ns = opts.duration;
+	return (t1 - t0) * 1e9 / repeat;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Times subject and floor in alternating rounds so drift hits both, and
+ * records the medians under name.
+ */
+static struct figure *measure(const char *name, int prog_fd, int floor_fd,
+			      const struct frame *f, __u32 want)
+{
+	double sub[ROUNDS], flo[ROUNDS];
+	__u32 ksub[ROUNDS], kflo[ROUNDS];
+	struct figure *fig;
+	int r;
+
+	if (n_figures == MAX_FIGURES)
+		die("too many figures", ENOSPC);
+	run_round(floor_fd, f, WARMUP, XDP_PASS, NULL);
+	run_round(prog_fd, f, WARMUP, want, NULL);
+	for (r = 0; r < ROUNDS; r++) {
+		if (r & 1) {
+			sub[r] = run_round(prog_fd, f, REPEAT, want, &ksub[r]);
+			flo[r] = run_round(floor_fd, f, REPEAT, XDP_PASS,
+					   &kflo[r]);
+		} else {
+			flo[r] = run_round(floor_fd, f, REPEAT, XDP_PASS,
+					   &kflo[r]);
+			sub[r] = run_round(prog_fd, f, REPEAT, want, &ksub[r]);
+		}
+	}
+	qsort(sub, ROUNDS, sizeof(sub[0]), cmp_double);
+	qsort(flo, ROUNDS, sizeof(flo[0]), cmp_double);
+	qsort(ksub, ROUNDS, sizeof(ksub[0]), cmp_u32);
+	qsort(kflo, ROUNDS, sizeof(kflo[0]), cmp_u32);
+
+	fig = &figures[n_figures++];
+	snprintf(fig->name, sizeof(fig->name), "xdp_%s", name);
+	fig->ns = sub[ROUNDS / 2];
+	fig->floor_ns = flo[ROUNDS / 2];
+	printf("# %-16s ns min/med/max %.1f/%.1f/%.1f floor %.1f/%.1f/%.1f"
+	       " (kernel avg med %u/%u)\n", fig->name,
+	       sub[0], sub[ROUNDS / 2], sub[ROUNDS - 1],
+	       flo[0], flo[ROUNDS / 2], flo[ROUNDS - 1],
+	       ksub[ROUNDS / 2], kflo[ROUNDS / 2]);
+	fflush(stdout);
+	return fig;
+}
+
+/* Runs per figure, warm-up included: what the counters must show. */
+#define RUNS_PER_FIGURE	((__u64)WARMUP + (__u64)ROUNDS * REPEAT)
+
+struct ctx {
+	struct fluxguard *skel;
+	struct consumer *cons;
+	int prog_fd, floor_fd, stats_fd;
+};
+
+static void expect(const char *fig, const char *what, __u64 got, __u64 want)
+{
+	if (got == want)
+		return;
+	fprintf(stderr, "bench_xdp: %s: %s is %llu, expected %llu\n", fig,
+		what, (unsigned long long)got, (unsigned long long)want);
+	exit(1);
+}
+
+/* A figure where the program passes or drops without an event. */
+static void figure_plain(struct ctx *x, const char *name,
+			 const struct frame *f, __u32 want)
+{
+	struct fg_stats a, b;
+
+	read_stats(x->stats_fd, &a);
+	measure(name, x->prog_fd, x->floor_fd, f, want);
+	read_stats(x->stats_fd, &b);
+	if (want == XDP_DROP)
+		expect(name, "drop", STAT_DELTA(a, b, drop), RUNS_PER_FIGURE);
+	else
+		expect(name, "pass", STAT_DELTA(a, b, pass), RUNS_PER_FIGURE);
+	expect(name, "events", STAT_DELTA(a, b, events), 0);
+}
+
+/* A DNS figure: every run must yield one event of n_rr records, and the
+ * consumer must have had them all for the figure to count.
+ */
+static void figure_dns(struct ctx *x, const char *name, const struct msg *m,
+		       unsigned int n_rr)
+{
+	unsigned long long ev0, rec0, ev, rec;
+	struct fg_stats a, b;
+	struct frame f;
+	__u64 lost;
+
+	build_frame(&f, IPPROTO_UDP, "192.0.2.53", "192.0.2.10", DNS_PORT,
+		    40000, m->b, m->n);
+	drain(x->cons, x->stats_fd);
+	ev0 = atomic_load(&x->cons->events);
+	rec0 = atomic_load(&x->cons->records);
+	read_stats(x->stats_fd, &a);
+	measure(name, x->prog_fd, x->floor_fd, &f, XDP_PASS);
+	drain(x->cons, x->stats_fd);
+	read_stats(x->stats_fd, &b);
+	ev = atomic_load(&x->cons->events) - ev0;
+	rec = atomic_load(&x->cons->records) - rec0;
+	lost = STAT_DELTA(a, b, ringbuf_full);
+
+	expect(name, "responses", STAT_DELTA(a, b, dns_responses),
+	       RUNS_PER_FIGURE);
+	expect(name, "partial", STAT_DELTA(a, b, partial), 0);
+	expect(name, "events + lost", STAT_DELTA(a, b, events) + lost,
+	       RUNS_PER_FIGURE);
+	expect(name, "records per event", STAT_DELTA(a, b, records),
+	       STAT_DELTA(a, b, events) * n_rr);
+	expect(name, "events delivered", ev, STAT_DELTA(a, b, events));
+	snprintf(lost_lines[n_lost_lines++], sizeof(lost_lines[0]),
+		 "bench xdp_%s_lost value=%llu delivered=%llu records=%llu",
+		 name, (unsigned long long)lost, ev, rec);
+	if (lost)
+		printf("# %s: %llu events lost, the figure does not count\n",
+		       name, (unsigned long long)lost);
+}
+
+static const struct figure *find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < n_figures; i++)
+		if (!strcmp(figures[i].name, name))
+			return &figures[i];
+	return NULL;
+}
+
+static void check_target(const char *name, double max_ratio, double max_ns)
+{
+	const struct figure *f = find(name);
+	double ratio;
+	int ok;
+
+	if (!f)
+		return;
+	ratio = f->ns / f->floor_ns;
+	ok = ratio <= max_ratio && (!max_ns || f->ns <= max_ns);
+	printf("# target %s: ratio %.2f <= %.1f", name, ratio, max_ratio);
+	if (max_ns)
+		printf(", %.1f ns <= %.0f ns", f->ns, max_ns);
+	printf(": %s\n", ok ? "met" : "MISSED");
+}
+
+int main(void)
+{
+	struct fg_config cfg = {
+		.dns_ports = { DNS_PORT },
+		.wakeup_bytes = WAKEUP_BYTES,
+	};
+	struct consumer cons = { 0 };
+	struct xdp_pass *floor_skel;
+	struct frame nondns, tcp, drop;
+	struct msg m;
+	struct ctx x;
+	pthread_t thr;
+	__u32 key = 0, blocked;
+	unsigned int i, filled;
+	int block_fd, err;
+	char name[32];
+	static const unsigned char quic[64] = { 0x40 };
+
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0)
+		die("possible CPUs", -ncpus);
+	pin_to(pthread_self(), RUNNER_CPU);
+
+	x.skel = fluxguard__open_and_load();
+	if (!x.skel)
+		die("load fluxguard.bpf.o", errno);
+	floor_skel = xdp_pass__open_and_load();
+	if (!floor_skel)
+		die("load xdp_pass.bpf.o", errno);
+	x.prog_fd = bpf_program__fd(x.skel->progs.fluxguard_xdp);
+	x.floor_fd = bpf_program__fd(floor_skel->progs.xdp_pass);
+	x.stats_fd = bpf_map__fd(x.skel->maps.fg_stats);
+	block_fd = bpf_map__fd(x.skel->maps.fg_block_v4);
+	if (bpf_map_update_elem(bpf_map__fd(x.skel->maps.fg_config), &key,
+				&cfg, BPF_ANY))
+		die("write fg_config", errno);
+
+	cons.rb = ring_buffer__new(bpf_map__fd(x.skel->maps.fg_events),
+				   on_event, &cons, NULL);
+	if (!cons.rb)
+		die("ring_buffer__new", errno);
+	err = pthread_create(&thr, NULL, consume, &cons);
+	if (err)
+		die("pthread_create", err);
+	pin_to(thr, CONSUMER_CPU);
+	x.cons = &cons;
+
+	printf("# XDP per-packet cost: BPF_PROG_TEST_RUN, %d rounds of %d runs,"
+	       " median; floor = bare XDP_PASS\n", ROUNDS, REPEAT);
+	printf("# runner on CPU %d, ring consumer on CPU %d,"
+	       " wakeup at %d KiB\n",
+	       RUNNER_CPU, ncpus < 2 ? RUNNER_CPU : CONSUMER_CPU,
+	       WAKEUP_BYTES >> 10);
+
+	/* QUIC-sized UDP and a bare TCP ACK, neither from a DNS port. */
+	build_frame(&nondns, IPPROTO_UDP, "198.51.100.10", "192.0.2.20",
+		    443, 51000, quic, sizeof(quic));
+	build_frame(&tcp, IPPROTO_TCP, "198.51.100.10", "192.0.2.20",
+		    443, 51000, NULL, 0);
+	build_frame(&drop, IPPROTO_UDP, "203.0.113.7", "192.0.2.20",
+		    443, 51000, quic, sizeof(quic));
+	inet_pton(AF_INET, "203.0.113.7", &blocked);
+
+	figure_plain(&x, "nondns", &nondns, XDP_PASS);
+	figure_plain(&x, "nondns_tcp", &tcp, XDP_PASS);
+
+	dns_a(&m, 4);
+	figure_dns(&x, "dns4", &m, 4);
+	dns_a(&m, 16);
+	figure_dns(&x, "dns16", &m, 16);
+	dns_cname(&m);
+	figure_dns(&x, "dns_cname", &m, 2 + 4);
+
+	block_fill(block_fd, blocked, 0, 1);
+	figure_plain(&x, "drop", &drop, XDP_DROP);
+	filled = 1;
+	for (i = 0; i < sizeof(fills) / sizeof(fills[0]); i++) {
+		block_fill(block_fd, blocked, filled, fills[i]);
+		filled = fills[i];
+		snprintf(name, sizeof(name), "drop_%s", fill_names[i]);
+		figure_plain(&x, name, &drop, XDP_DROP);
+		snprintf(name, sizeof(name), "pass_%s", fill_names[i]);
+		figure_plain(&x, name, &nondns, XDP_PASS);
+	}
+	block_clear(block_fd, blocked, filled);
+
+	atomic_store(&cons.stop, 1);
+	pthread_join(thr, NULL);
+	if (cons.err)
+		die("ring_buffer__poll", cons.err);
+	ring_buffer__free(cons.rb);
+	xdp_pass__destroy(floor_skel);
+	fluxguard__destroy(x.skel);
+
+	check_target("xdp_nondns", TARGET_NONDNS_RATIO, 0);
+	check_target("xdp_drop", TARGET_DROP_RATIO, 0);
+	check_target("xdp_dns4", TARGET_DNS4_RATIO, TARGET_DNS4_NS);
+	for (i = 0; i < (unsigned int)n_lost_lines; i++)
+		printf("%s\n", lost_lines[i]);
+	for (i = 0; i < (unsigned int)n_figures; i++)
+		printf("bench %s ns=%.1f floor_ns=%.1f ratio=%.2f\n",
+		       figures[i].name, figures[i].ns, figures[i].floor_ns,
+		       figures[i].ns / figures[i].floor_ns);
+	return 0;
+}
