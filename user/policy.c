@@ -176,6 +176,12 @@ enum fg_refusal fg_policy_check(struct fg_policy *p, const struct fg_addr *a,
 	return r;
 }
 
+enum fg_refusal fg_policy_peek(const struct fg_policy *p,
+			       const struct fg_addr *a, uint32_t asn)
+{
+	return decide(p, a, asn);
+}
+
 uint64_t fg_policy_refusals(const struct fg_policy *p, enum fg_refusal r)
 {
 	return (unsigned int)r < FG_POL_COUNT ? p->refusals[r] : 0;

@@ -65,6 +65,10 @@ void fg_policy_set_allowlist(struct fg_policy *p,
 enum fg_refusal fg_policy_check(struct fg_policy *p, const struct fg_addr *a,
 				uint32_t asn);
 
+/* The same decision without counting (status and explanations). */
+enum fg_refusal fg_policy_peek(const struct fg_policy *p,
+			       const struct fg_addr *a, uint32_t asn);
+
 /* Refusals counted so far for reason r. */
 uint64_t fg_policy_refusals(const struct fg_policy *p, enum fg_refusal r);
 
