@@ -109,7 +109,11 @@ const char *fg_cidr_str(const struct fg_cidr *c, char *buf, size_t size)
 	char text[INET6_ADDRSTRLEN];
 
 	memcpy(a.bytes, c->bytes, sizeof(a.bytes));
-	snprintf(buf, size, "%s/%u", fg_addr_text(&a, text, sizeof(text)),
-		 c->len);
+	fg_addr_text(&a, text, sizeof(text));
+	/* A host prefix reads as the address an operator typed. */
+	if (c->len == (c->family == AF_INET ? 32 : 128))
+		snprintf(buf, size, "%s", text);
+	else
+		snprintf(buf, size, "%s/%u", text, c->len);
 	return buf;
 }

@@ -28,7 +28,7 @@ int fg_addr_parse(const char *s, struct fg_addr *out);
 
 bool fg_cidr_contains(const struct fg_cidr *c, const struct fg_addr *a);
 
-/* "ADDR/LEN" into buf (FG_CIDR_STRLEN bytes is always enough). */
+/* "ADDR/LEN" into buf, or "ADDR" for a host prefix (FG_CIDR_STRLEN bytes is always enough). */
 #define FG_CIDR_STRLEN	(46 + 4)
 const char *fg_cidr_str(const struct fg_cidr *c, char *buf, size_t size);
 

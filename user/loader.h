@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Loading the XDP object, pinning and adopting its maps under
+ * FG_PIN_DIR, attaching it to interfaces through pinned links, and
+ * opening the pins again for the read-only commands.
+ */
+#ifndef FG_LOADER_H
+#define FG_LOADER_H
+
+#include <stdbool.h>
+#include <net/if.h>
+
+#include "fluxguard.h"
+
+struct fluxguard;
+
+enum fg_mode {
+	FG_MODE_NATIVE,
+	FG_MODE_SKB,
+};
+
+/* File descriptors of the maps, whether they come from a fresh load or
+ * from the pins of a running instance.
+ */
+struct fg_maps {
+	int events;
+	int stats;
+	int config;
+	int block_v4;
+	int block_v6;
+	int block_net4;
+	int block_net6;
+};
+
+struct fg_loader {
+	struct fluxguard *skel;
+	struct fg_maps maps;
+	int prog_fd;
+	int lock_fd;
+	bool pinned;		/* maps live under FG_PIN_DIR */
+	bool adopted;		/* at least one map existed before the load */
+};
+
+/* Loads the object. With pin set, maps are adopted from FG_PIN_DIR when
+ * present and pinned there otherwise, and an exclusive lock keeps a
+ * second `run` away. Returns 0 or a negative errno, having printed why.
+ */
+int fg_loader_load(struct fg_loader *l, bool pin);
+void fg_loader_close(struct fg_loader *l);
+
+/* Attaches to ifname in mode through a link pinned as
+ * FG_PIN_DIR/link_<ifname>; an existing link is updated in place so the
+ * interface is never without the program.
+ */
+int fg_loader_attach(struct fg_loader *l, const char *ifname,
+		     enum fg_mode mode);
+/* Removes the link pin of ifname (which detaches it). */
+int fg_loader_detach(const char *ifname);
+/* Detaches everything and removes every pin. */
+int fg_loader_unload_all(void);
+
+/* Opens the pinned maps of a running instance without loading anything. */
+int fg_maps_open_pinned(struct fg_maps *m);
+void fg_maps_close(struct fg_maps *m);
+
+/* Default configuration: DNS on port 53, wake the consumer once
+ * FG_WAKEUP_BYTES are pending.
+ */
+void fg_config_defaults(struct fg_config *c);
+
+/* Attached interfaces: fills names (IF_NAMESIZE each) and modes, returns
+ * the count.
+ */
+int fg_loader_attached(char names[][IF_NAMESIZE], enum fg_mode *modes,
+		       int max);
+
+/* Sums the per-CPU counters. */
+int fg_stats_read(int stats_fd, struct fg_stats *out);
+
+#endif /* FG_LOADER_H */

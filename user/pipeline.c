@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* From ring-buffer event to block entry: decode, score, check the policy
+ * and the caps, install, renew and expire blocks, and write the events.
+ * `run` and `replay` both drive this code; only the clock differs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "events.h"
+#include "log.h"
+#include "pipeline.h"
+#include "score.h"
+
+/* Verdicts one response can produce: one per owner name in it. */
+#define FG_VERDICTS_PER_RESPONSE	8
+/* Domains tracked for the per-domain cap: a power of two, twice the
+ * largest block map so the open-addressed table stays sparse.
+ */
+#define FG_DOMCOUNT_SLOTS		(1u << 18)
+/* Domains `status` lists. */
+#define FG_STATUS_TOP			10
+/* How often cap refusals are summarised in the log. */
+#define FG_CAP_LOG_SECS			10.0
+
+struct domcount {
+	uint64_t hash;		/* 0 = empty */
+	uint32_t n;
+};
+
+struct fg_pipeline {
+	struct fg_settings s;
+	const struct fg_maps *maps;
+	struct fg_clock clock;
+	FILE *events;
+
+	struct fg_asn_db *asn;
+	struct fg_geo_db *geo;
+	struct fg_allowlist *allow;
+	struct fg_policy *policy;
+	struct fg_scorer *scorer;
+
+	struct fg_response *resp;	/* scratch, too big for the stack */
+	struct fg_verdict *verdicts;
+
+	struct domcount *domcount;
+	uint32_t n_blocks;		/* entries in the maps, all kinds */
+	double minute_start;
+	uint32_t minute_blocks;
+	double cap_logged;
+	uint64_t cap_refused_logged;
+
+	struct fg_pipe_stats st;
+};
+
+static uint64_t hash_name(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* The slot of name, found or empty; the table never fills because it is
+ * twice the number of block entries that can exist.
+ */
+static struct domcount *domcount_slot(struct fg_pipeline *p,
+				      const char *name)
+{
+	uint64_t h = hash_name(name);
+	uint32_t i = h & (FG_DOMCOUNT_SLOTS - 1), probes;
+
+	for (probes = 0; probes < FG_DOMCOUNT_SLOTS; probes++) {
+		struct domcount *d = &p->domcount[i];
+
+		if (!d->hash || d->hash == h)
+			return d;
+		i = (i + 1) & (FG_DOMCOUNT_SLOTS - 1);
+	}
+	return NULL;
+}
+
+static void domcount_add(struct fg_pipeline *p, const char *name, int delta)
+{
+	struct domcount *d = domcount_slot(p, name);
+
+	if (!d)
+		return;
+	if (!d->hash)
+		d->hash = hash_name(name);
+	if (delta < 0 && d->n == 0)
+		return;
+	d->n += delta;
+}
+
+static int load_databases(struct fg_pipeline *p)
+{
+	char err[512];
+	unsigned int i;
+
+	if (p->s.asn_dir[0] &&
+	    fg_asn_db_load(p->s.asn_dir, &p->asn, err, sizeof(err))) {
+		/* Scoring still works; ASN features report as unknown. */
+		pr_warn("no ASN database (%s): ASN features are unknown\n",
+			err);
+		p->asn = NULL;
+	}
+	if (p->s.country_db[0] &&
+	    fg_geo_open(p->s.country_db, &p->geo, err, sizeof(err))) {
+		pr_warn("no country database (%s)\n", err);
+		p->geo = NULL;
+	}
+	p->allow = fg_allowlist_new();
+	if (!p->allow)
+		return -ENOMEM;
+	for (i = 0; i < p->s.n_allowlists; i++) {
+		if (fg_allowlist_load(p->allow, p->s.allowlists[i], err,
+				      sizeof(err))) {
+			pr_warn("%s\n", err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct fg_pipeline *fg_pipeline_new(const struct fg_settings *s,
+				    const struct fg_maps *maps,
+				    const struct fg_clock *clock,
+				    FILE *events)
+{
+	struct fg_pipeline *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->s = *s;
+	p->maps = maps;
+	p->clock = *clock;
+	p->events = events;
+	p->resp = malloc(sizeof(*p->resp));
+	p->verdicts = calloc(FG_VERDICTS_PER_RESPONSE, sizeof(*p->verdicts));
+	p->domcount = calloc(FG_DOMCOUNT_SLOTS, sizeof(*p->domcount));
+	if (!p->resp || !p->verdicts || !p->domcount)
+		goto fail;
+	if (load_databases(p))
+		goto fail;
+	p->policy = fg_policy_new(&p->s, p->allow, p->asn);
+	if (!p->policy)
+		goto fail;
+	p->scorer = fg_scorer_new(&p->s, p->asn, p->allow, p->policy);
+	if (!p->scorer)
+		goto fail;
+	if (p->geo)
+		fg_scorer_set_geo(p->scorer, p->geo);
+	return p;
+
+fail:
+	pr_warn("cannot set up the scorer\n");
+	fg_pipeline_free(p);
+	return NULL;
+}
+
+void fg_pipeline_free(struct fg_pipeline *p)
+{
+	if (!p)
+		return;
+	fg_scorer_free(p->scorer);
+	fg_policy_free(p->policy);
+	fg_allowlist_free(p->allow);
+	if (p->geo)
+		fg_geo_close(p->geo);
+	if (p->asn)
+		fg_asn_db_free(p->asn);
+	free(p->domcount);
+	free(p->verdicts);
+	free(p->resp);
+	free(p);
+}
+
+const struct fg_pipe_stats *fg_pipeline_stats(const struct fg_pipeline *p)
+{
+	return &p->st;
+}
+
+struct lowest {
+	struct fg_cidr prefix;
+	struct fg_block val;
+	bool found;
+};
+
+static int find_lowest(const struct fg_cidr *c, const struct fg_block *v,
+		       void *ctx)
+{
+	struct lowest *lo = ctx;
+
+	/* Operators' own entries are never evicted for a verdict. */
+	if (v->reason == FG_REASON_MANUAL || v->reason == FG_REASON_FEED)
+		return 0;
+	if (!lo->found || v->score < lo->val.score) {
+		lo->prefix = *c;
+		lo->val = *v;
+		lo->found = true;
+	}
+	return 0;
+}
+
+/* At the total cap, the lowest-scoring automatic entry makes room for a
+ * higher score. Returns 0 when there is room now.
+ */
+static int make_room(struct fg_pipeline *p, uint32_t score)
+{
+	struct lowest lo = { .found = false };
+
+	if (p->n_blocks < p->s.max_blocks_total)
+		return 0;
+	fg_block_foreach(p->maps, find_lowest, &lo);
+	if (!lo.found || lo.val.score >= score)
+		return -ENOSPC;
+	if (fg_block_del(p->maps, &lo.prefix))
+		return -ENOSPC;
+	domcount_add(p, lo.val.domain, -1);
+	p->n_blocks--;
+	p->st.evicted_low_score++;
+	return 0;
+}
+
+static bool rate_allows(struct fg_pipeline *p, double now)
+{
+	if (now - p->minute_start >= 60) {
+		p->minute_start = now;
+		p->minute_blocks = 0;
+	}
+	return p->minute_blocks < p->s.max_blocks_per_minute;
+}
+
+/* The label beside an entry is for operators; the match is by address,
+ * so a name longer than the label is only shortened (FG_BLOCK_LABEL_LEN).
+ */
+static void copy_label(char label[FG_BLOCK_LABEL_LEN], const char *name)
+{
+	size_t n = strnlen(name, FG_BLOCK_LABEL_LEN - 1);
+
+	memcpy(label, name, n);
+	label[n] = '\0';
+}
+
+static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
+		       const struct fg_addr *a, double now)
+{
+	uint8_t reason = v->kind == FG_KIND_DOUBLE_FLUX ?
+			 FG_REASON_DOUBLE_FLUX : FG_REASON_SINGLE_FLUX;
+	uint32_t score = v->score * 100;
+	char text[FG_CIDR_STRLEN];
+	struct fg_block old, val;
+	struct domcount *dc;
+	struct fg_cidr c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = a->family;
+	c.len = a->family == AF_INET ? 32 : 128;
+	memcpy(c.bytes, a->bytes, 16);
+	fg_addr_str(a, text, sizeof(text));
+
+	if (!fg_block_get(p->maps, &c, &old)) {
+		/* Still fluxing: push the expiry out, keep the counters.
+		 * Manual and feed entries keep the expiry they were given.
+		 */
+		if (old.reason == FG_REASON_MANUAL ||
+		    old.reason == FG_REASON_FEED)
+			return;
+		old.expires_ns = fg_clock_to_ns(&p->clock,
+						now + p->s.block_ttl);
+		if (score > old.score)
+			old.score = score;
+		if (fg_block_put(p->maps, &c, &old))
+			p->st.map_errors++;
+		else
+			p->st.renewals++;
+		return;
+	}
+
+	dc = domcount_slot(p, v->domain);
+	if (dc && dc->hash && dc->n >= p->s.max_blocks_per_domain) {
+		p->st.refused_cap_domain++;
+		return;
+	}
+	if (!rate_allows(p, now)) {
+		p->st.refused_cap_rate++;
+		return;
+	}
+	if (make_room(p, score)) {
+		p->st.refused_cap_total++;
+		return;
+	}
+
+	memset(&val, 0, sizeof(val));
+	val.created_ns = fg_clock_to_ns(&p->clock, now);
+	val.expires_ns = fg_clock_to_ns(&p->clock, now + p->s.block_ttl);
+	val.score = score;
+	val.reason = reason;
+	copy_label(val.domain, v->domain);
+	if (fg_block_put(p->maps, &c, &val)) {
+		p->st.map_errors++;
+		pr_warn("cannot block %s: map update failed\n", text);
+		return;
+	}
+	p->n_blocks++;
+	p->minute_blocks++;
+	domcount_add(p, val.domain, 1);
+	p->st.blocks++;
+	pr_info("block %s (%s, %s, score %.1f)\n", text, v->domain,
+		fg_kind_str(v->kind), v->score);
+	if (p->events)
+		fg_event_block(p->events, now, text, v->domain,
+			       now + p->s.block_ttl, fg_reason_str(reason));
+}
+
+static void handle_verdict(struct fg_pipeline *p, const struct fg_verdict *v,
+			   double now)
+{
+	unsigned int i;
+
+	if (v->is_new) {
+		p->st.verdicts++;
+		pr_info("verdict %s %s score %.1f (threshold %.1f), %u "
+			"addresses\n", fg_kind_str(v->kind), v->domain,
+			v->score, v->threshold, v->n_addrs);
+		if (p->events)
+			fg_event_verdict(p->events, v);
+	}
+	if (p->s.block_mode == FG_BLOCK_NAMES)
+		return;
+	for (i = 0; i < v->n_addrs; i++) {
+		if (v->addrs[i].refusal != FG_POL_OK) {
+			p->st.refused_policy++;
+			continue;
+		}
+		block_addr(p, v, &v->addrs[i].addr, now);
+	}
+}
+
+int fg_pipeline_event(struct fg_pipeline *p, const void *data, size_t len)
+{
+	const struct fg_event *ev = data;
+	double ts;
+	int n, i;
+
+	p->st.events++;
+	if (len < sizeof(*ev)) {
+		p->st.decode_errors++;
+		return -EINVAL;
+	}
+	ts = fg_clock_to_epoch(&p->clock, ev->ts_ns);
+	if (fg_decode_event(ev, len, ts, p->resp)) {
+		p->st.decode_errors++;
+		return -EINVAL;
+	}
+	if (p->events && p->s.log_answers)
+		fg_event_answer(p->events, p->resp);
+
+	p->st.responses_scored++;
+	p->st.answers_scored += p->resp->n_answers;
+	n = fg_scorer_feed(p->scorer, p->resp, ts, p->verdicts,
+			   FG_VERDICTS_PER_RESPONSE);
+	for (i = 0; i < n; i++)
+		handle_verdict(p, &p->verdicts[i], ts);
+	return 0;
+}
+
+struct expire_ctx {
+	struct fg_pipeline *p;
+	__u64 now_ns;
+	double now;
+	uint32_t live;
+};
+
+static int expire_one(const struct fg_cidr *c, const struct fg_block *v,
+		      void *data)
+{
+	struct expire_ctx *ec = data;
+	struct fg_pipeline *p = ec->p;
+	char text[FG_CIDR_STRLEN];
+
+	if (!v->expires_ns || v->expires_ns > ec->now_ns) {
+		ec->live++;
+		return 0;
+	}
+	if (fg_block_del(p->maps, c))
+		return 0;	/* removed by someone else meanwhile */
+	domcount_add(p, v->domain, -1);
+	p->st.unblocks++;
+	fg_cidr_str(c, text, sizeof(text));
+	pr_info("unblock %s (%s): expired\n", text, v->domain);
+	if (p->events)
+		fg_event_unblock(p->events, ec->now, text, v->domain,
+				 "expired");
+	return 0;
+}
+
+static void log_caps(struct fg_pipeline *p, double now)
+{
+	uint64_t refused = p->st.refused_cap_domain + p->st.refused_cap_rate +
+			   p->st.refused_cap_total;
+
+	if (refused == p->cap_refused_logged ||
+	    now - p->cap_logged < FG_CAP_LOG_SECS)
+		return;
+	pr_warn("caps refused %llu blocks so far (per domain %llu, per "
+		"minute %llu, total %llu); %llu low scores evicted\n",
+		(unsigned long long)refused,
+		(unsigned long long)p->st.refused_cap_domain,
+		(unsigned long long)p->st.refused_cap_rate,
+		(unsigned long long)p->st.refused_cap_total,
+		(unsigned long long)p->st.evicted_low_score);
+	p->cap_refused_logged = refused;
+	p->cap_logged = now;
+}
+
+void fg_pipeline_tick(struct fg_pipeline *p, double now)
+{
+	struct expire_ctx ec = {
+		.p = p,
+		.now_ns = fg_clock_to_ns(&p->clock, now),
+		.now = now,
+	};
+
+	fg_block_foreach(p->maps, expire_one, &ec);
+	p->n_blocks = ec.live;
+	fg_scorer_expire(p->scorer, now);
+	log_caps(p, now);
+}
+
+static int adopt_one(const struct fg_cidr *c, const struct fg_block *v,
+		     void *data)
+{
+	struct fg_pipeline *p = data;
+
+	domcount_add(p, v->domain, 1);
+	p->n_blocks++;
+	return 0;
+}
+
+int fg_pipeline_adopt(struct fg_pipeline *p)
+{
+	p->n_blocks = 0;
+	fg_block_foreach(p->maps, adopt_one, p);
+	return p->n_blocks;
+}
+
+int fg_pipeline_write_status(struct fg_pipeline *p, const char *path,
+			     double now)
+{
+	struct fg_domain_summary top[FG_STATUS_TOP];
+	struct fg_scorer_stats ss;
+	char tmp[4096];
+	json_t *root, *arr, *c;
+	int n, i, err;
+
+	fg_scorer_stats(p->scorer, &ss);
+	n = fg_scorer_top(p->scorer, top, FG_STATUS_TOP);
+	root = json_object();
+	arr = json_array();
+	c = json_object();
+	if (!root || !arr || !c) {
+		json_decref(root);
+		json_decref(arr);
+		json_decref(c);
+		return -ENOMEM;
+	}
+	json_object_set_new(root, "ts", json_real(now));
+	json_object_set_new(root, "pid", json_integer(getpid()));
+	json_object_set_new(root, "tracked_domains",
+			    json_integer(ss.domains));
+	json_object_set_new(root, "verdicts", json_integer(p->st.verdicts));
+	json_object_set_new(root, "scorer_bytes", json_integer(ss.bytes));
+	for (i = 0; i < n; i++) {
+		json_t *d = json_object();
+
+		if (!d)
+			break;
+		json_object_set_new(d, "domain", json_string(top[i].domain));
+		json_object_set_new(d, "score", json_real(top[i].score));
+		json_object_set_new(d, "addresses",
+				    json_integer(top[i].n_addrs));
+		json_object_set_new(d, "kind", top[i].flagged ?
+				    json_string(fg_kind_str(top[i].kind)) :
+				    json_null());
+		json_array_append_new(arr, d);
+	}
+	json_object_set_new(root, "top", arr);
+#define FG_PIPE_JSON(name, help)					\
+	json_object_set_new(c, #name, json_integer(p->st.name));
+	FG_PIPE_COUNTERS(FG_PIPE_JSON)
+#undef FG_PIPE_JSON
+	json_object_set_new(root, "counters", c);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	err = json_dump_file(root, tmp, JSON_COMPACT);
+	json_decref(root);
+	if (err || rename(tmp, path))
+		return -EIO;
+	return 0;
+}
