@@ -75,7 +75,9 @@ while [ "$SECONDS" -lt "$end" ]; do
 		read -r type name <<<"$q"
 		for server in "$LAB_RESOLVER4" "$LAB_RESOLVER6"; do
 			ip netns exec "$LAB_NS_CLIENT" kdig @"$server" +timeout=1 \
-				+retry=0 "$name" "$type" >/dev/null || true
+				+retry=0 "$name" "$type" >/dev/null 2>&1 ||
+				echo "record-captures: no answer to $type $name" \
+					"from $server at ${SECONDS}s" >&2
 		done
 	done
 	sleep "$ROUND_SECONDS"
