@@ -139,8 +139,19 @@ static __always_inline int parse_ipv6(struct cursor *c, struct ipv6hdr **out,
 			return nexthdr;
 		}
 	}
-	*ext_limit = 1;
-	return 0;
+	/* The chain may end right after the last header walked. */
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+		*ext_limit = 1;
+		return 0;
+	case IPPROTO_FRAGMENT:
+		return -1;
+	default:
+		return nexthdr;
+	}
 }
 
 #endif /* FG_PARSE_H */
