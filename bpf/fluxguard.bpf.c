@@ -96,43 +96,52 @@ static __always_inline int apply_block(struct fg_block *b,
 	return XDP_DROP;
 }
 
+/* The active entry for addr: the exact one, else the longest prefix. An
+ * expired exact entry must not hide a prefix that covers the address.
+ */
 static __always_inline struct fg_block *
-lookup_v4(struct fg_config *cfg, __u32 addr)
+lookup_v4(struct fg_config *cfg, struct fg_stats *st, __u32 addr)
 {
 	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v4, &addr);
 	struct fg_lpm_v4_key k;
 
-	if (b || !cfg->n_prefix_v4)
+	if (b && block_active(b, cfg, st))
 		return b;
+	if (!cfg->n_prefix_v4)
+		return NULL;
 	k.prefixlen = 32;
 	k.addr = addr;
-	return bpf_map_lookup_elem(&fg_block_net4, &k);
+	b = bpf_map_lookup_elem(&fg_block_net4, &k);
+	return b && block_active(b, cfg, st) ? b : NULL;
 }
 
 static __always_inline struct fg_block *
-lookup_v6(struct fg_config *cfg, const struct in6_addr *addr)
+lookup_v6(struct fg_config *cfg, struct fg_stats *st,
+	  const struct in6_addr *addr)
 {
 	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v6, addr);
 	struct fg_lpm_v6_key k;
 
-	if (b || !cfg->n_prefix_v6)
+	if (b && block_active(b, cfg, st))
 		return b;
+	if (!cfg->n_prefix_v6)
+		return NULL;
 	k.prefixlen = 128;
 	__builtin_memcpy(k.addr, addr, 16);
-	return bpf_map_lookup_elem(&fg_block_net6, &k);
+	b = bpf_map_lookup_elem(&fg_block_net6, &k);
+	return b && block_active(b, cfg, st) ? b : NULL;
 }
 
 static __always_inline int check_v4(struct fg_config *cfg,
 				    struct fg_stats *st, __u32 saddr,
 				    __u32 daddr, __u32 bytes)
 {
-	struct fg_block *b = lookup_v4(cfg, saddr);
+	struct fg_block *b = lookup_v4(cfg, st, saddr);
 
-	if (!b || !block_active(b, cfg, st)) {
-		b = lookup_v4(cfg, daddr);
-		if (!b || !block_active(b, cfg, st))
-			return XDP_PASS;
-	}
+	if (!b)
+		b = lookup_v4(cfg, st, daddr);
+	if (!b)
+		return XDP_PASS;
 	return apply_block(b, cfg, st, bytes);
 }
 
@@ -141,13 +150,12 @@ static __always_inline int check_v6(struct fg_config *cfg,
 				    const struct in6_addr *saddr,
 				    const struct in6_addr *daddr, __u32 bytes)
 {
-	struct fg_block *b = lookup_v6(cfg, saddr);
+	struct fg_block *b = lookup_v6(cfg, st, saddr);
 
-	if (!b || !block_active(b, cfg, st)) {
-		b = lookup_v6(cfg, daddr);
-		if (!b || !block_active(b, cfg, st))
-			return XDP_PASS;
-	}
+	if (!b)
+		b = lookup_v6(cfg, st, daddr);
+	if (!b)
+		return XDP_PASS;
 	return apply_block(b, cfg, st, bytes);
 }
 
