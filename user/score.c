@@ -50,6 +50,10 @@
 #define FG_CAP_SHARED		16
 #define FG_CAP_GROWTH		20.0
 #define FG_CAP_NS		16
+/* Addresses needed before /16 entropy counts in full: two addresses in
+ * two blocks are "perfectly spread" but say almost nothing.
+ */
+#define FG_ENTROPY_FULL_ADDRS	8.0
 /* Growth is measured over at least a minute: a burst of answers within
  * seconds would otherwise read as an enormous rate.
  */
@@ -856,9 +860,11 @@ static double beyond_first(double v, double cap)
 }
 
 /* What the weight of feature f multiplies, see docs/scoring.md. */
-static double feature_units(const struct fg_scorer *sc, enum fg_feature f,
-			    double v)
+static double feature_units(const struct fg_scorer *sc,
+			    const struct eval *ev, enum fg_feature f)
 {
+	double v = ev->v[f];
+
 	switch (f) {
 	case FG_F_ADDRESSES:
 		return fmin(v, FG_CAP_ADDRESSES);
@@ -882,6 +888,8 @@ static double feature_units(const struct fg_scorer *sc, enum fg_feature f,
 	case FG_F_NS_ASNS:
 		return beyond_first(v, FG_CAP_NS);
 	case FG_F_PREFIX16_ENTROPY:
+		return v * fmin(1, ev->v[FG_F_ADDRESSES] /
+				FG_ENTROPY_FULL_ADDRS);
 	case FG_F_CHANGES:
 	case FG_F_NS_CHURN:
 	default:
@@ -1043,7 +1051,7 @@ static void combine(const struct fg_scorer *sc, struct eval *ev)
 		double c = 0;
 
 		if (ev->known[f])
-			c = s->weight[f] * feature_units(sc, f, ev->v[f]);
+			c = s->weight[f] * feature_units(sc, ev, f);
 		ev->contrib[f] = c;
 		switch (feature_group[f]) {
 		case GROUP_DIVERSITY: ev->diversity += c; break;
