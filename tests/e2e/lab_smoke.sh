@@ -216,8 +216,8 @@ fi
 
 pids=$(cat "$LAB_STATE_DIR"/*.pid 2>/dev/null || true)
 check "lab.sh down" "$LAB" down
-check "no fgl-* namespace left" \
-	eval '! ip netns list | grep -q "^fgl-"'
+check "no $LAB_NS_PREFIX-* namespace left" \
+	eval '! ip netns list | grep -q "^$LAB_NS_PREFIX-"'
 check "no lab process left" gone $pids
 
 echo "1..$n"

@@ -5,13 +5,20 @@
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# Runtime files: configs, zone files, logs, pid files, control sockets.
-LAB_STATE_DIR=${LAB_STATE_DIR:-/run/fluxguard-lab}
+# Namespaces: client -> gateway (where fluxguard runs) -> world. Another
+# LAB_NS_PREFIX gives a second, independent lab beside the first (same
+# addresses, other namespaces), so two runs on one machine do not collide.
+LAB_NS_PREFIX=${LAB_NS_PREFIX:-fgl}
+LAB_NS_CLIENT=$LAB_NS_PREFIX-client
+LAB_NS_GW=$LAB_NS_PREFIX-gw
+LAB_NS_WORLD=$LAB_NS_PREFIX-world
 
-# Namespaces: client -> gateway (where fluxguard runs) -> world.
-LAB_NS_CLIENT=fgl-client
-LAB_NS_GW=fgl-gw
-LAB_NS_WORLD=fgl-world
+# Runtime files: configs, zone files, logs, pid files, control sockets.
+if [ "$LAB_NS_PREFIX" = fgl ]; then
+	LAB_STATE_DIR=${LAB_STATE_DIR:-/run/fluxguard-lab}
+else
+	LAB_STATE_DIR=${LAB_STATE_DIR:-/run/fluxguard-lab-$LAB_NS_PREFIX}
+fi
 
 # Interfaces. Each veth pair has one end in the gateway; fluxguard attaches
 # XDP (native mode) to LAB_GW_IN and LAB_GW_OUT.

@@ -571,16 +571,26 @@ abort_all() {
 		knotc -s "$DBL_DIR/knot.sock" >/dev/null 2>&1 || true
 }
 
+usec_now() { echo "${EPOCHREALTIME/./}"; }
+
 # The rotator's own loop; it ends when the lab's knotd instances are gone.
+# Rotations start every LAB_ROTATE_PERIOD, however long one takes.
 rotator_loop() {
-	local tick=0
+	local tick=0 next left
+	next=$(usec_now)
 	while pid_of knot-auth >/dev/null && pid_of knot-dbl >/dev/null; do
 		if ! rotate_once "$tick"; then
 			echo "rotation $tick failed" >&2
 			abort_all
 		fi
 		tick=$((tick + 1))
-		sleep "$LAB_ROTATE_PERIOD"
+		next=$((next + LAB_ROTATE_PERIOD * 1000000))
+		left=$((next - $(usec_now)))
+		if ((left > 0)); then
+			sleep "$((left / 1000000)).$(printf %06d $((left % 1000000)))"
+		else
+			next=$(usec_now) # fell behind: do not rush to catch up
+		fi
 	done
 }
 
