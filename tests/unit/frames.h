@@ -45,6 +45,7 @@
 #define IPV6_EXT_LEN		8	/* one options header with a PadN option */
 #define UDP_HLEN		8
 #define TCP_HLEN		20
+#define IP_DF			0x4000
 #define IP_MF			0x2000
 
 struct dns {
@@ -370,6 +371,33 @@ static inline void build_frame(struct frame *f, const struct wire *w,
 	}
 	memset(f->b + f->len, 0xee, w->pad);
 	f->len += w->pad;
+}
+
+/* Fills f from a captured Ethernet + IPv4/IPv6 + UDP frame, finding the
+ * payload and the addresses as build_frame() would have set them.
+ */
+static inline void frame_from_bytes(struct frame *f, const uint8_t *b,
+				    size_t len)
+{
+	size_t l3 = ETH_HLEN, l4;
+	bool v6 = b[12] == (ETH_P_IPV6 >> 8) && b[13] == (ETH_P_IPV6 & 0xff);
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, b, len);
+	f->len = len;
+	if (v6) {
+		memcpy(f->saddr, b + l3 + 8, 16);
+		memcpy(f->daddr, b + l3 + 24, 16);
+		l4 = l3 + IPV6_HLEN;
+	} else {
+		memcpy(f->saddr, b + l3 + 12, 4);
+		memcpy(f->daddr, b + l3 + 16, 4);
+		l4 = l3 + (b[l3] & 0xf) * 4;
+	}
+	f->sport = b[l4] << 8 | b[l4 + 1];
+	f->dport = b[l4 + 2] << 8 | b[l4 + 3];
+	f->dns_off = l4 + UDP_HLEN;
+	f->dns_len = len - f->dns_off;
 }
 
 #endif /* FG_TEST_FRAMES_H */
