@@ -33,7 +33,7 @@ AUTH_ZONES=". test. evil-flux.test. evil6-flux.test. cdn-good.test.
 # Stable TTLs of the scaffolding: the root and the lab's own name server.
 INFRA_TTL=3600
 # SOA minimum: negative answers are cached no longer than a flux TTL, so a
-# name that appears during a rotation is seen at once.
+# name that a rotation brings in (a new NS name) is seen within that time.
 NEG_TTL=$LAB_FLUX_TTL
 # Largest TTL the resolver keeps: above every lab TTL, so clients (and the
 # gateway) see the TTLs the zones set; rotations are followed as soon as
