@@ -216,6 +216,7 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	if (len > FG_MSG_MAX) {
 		len = FG_MSG_MAX;
 		flags |= FG_EVF_MSG_CAPPED;
+		st->msg_capped++;
 	}
 	if (len < FG_DNS_HDR_LEN)
 		return;
@@ -282,12 +283,9 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	/* The bound stopped a walk that had not failed: say so. */
 	if (!fault && r->total > FG_MAX_RR_WALK)
 		fault = FG_FAULT_WALK;
-	if (fault == FG_FAULT_TRUNC && (flags & FG_EVF_MSG_CAPPED)) {
-		/* Cut by our copy cap, not by the sender. */
-		st->msg_capped++;
-	} else if (fault) {
+	/* A walk cut by our copy cap is no fault of the sender's. */
+	if (fault && !(fault == FG_FAULT_TRUNC && (flags & FG_EVF_MSG_CAPPED)))
 		count_fault(st, fault);
-	}
 	if (r->capped) {
 		flags |= FG_EVF_RR_CAPPED;
 		st->rr_capped++;
