@@ -499,6 +499,14 @@ static void b_random(struct dns *d, int arg)
 	d->b[2] &= ~0x78;	/* opcode QUERY */
 }
 
+/* One address, then bytes no section announces, past the copy cap. */
+static void b_trailing(struct dns *d, int arg)
+{
+	b_simple(d, 0);
+	while (d->len < FG_MSG_MAX + (size_t)arg)
+		dns_u8(d, 0xee);
+}
+
 /* A DNS header cut short. */
 static void b_short(struct dns *d, int arg)
 {
@@ -682,6 +690,9 @@ static const struct fixture fixtures[] = {
 		FG_MAX_RR)),
 	  .delta = { PARSED, [C(rr_capped)] = 1, [C(msg_capped)] = 1,
 		     [C(partial)] = 1 } },
+	{ "unannounced bytes past the copy cap", b_trailing, 100, V4(),
+	  .flags = FG_EVF_MSG_CAPPED, SIMPLE_RR,
+	  .delta = { PARSED, [C(msg_capped)] = 1 } },
 	{ "records walked up to the walk bound", b_walk, FG_MAX_RR_WALK, V4(),
 	  RRS(RN(AN, FG_TYPE_A, "walk.example.com", 60, "192.0.2.1", 2)),
 	  .delta = { PARSED } },
