@@ -7,6 +7,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/../lab/lab.sh
+# shellcheck source=tests/lab/lab-env.sh
 . "$HERE/../lab/lab-env.sh"
 
 # Two samples of a rotating name are taken this far apart: the resolver
@@ -73,6 +74,8 @@ glued() {
 tcp_ok() { on_client nc -z -w1 "$1" "$LAB_HOST_PORT"; }
 
 first() { head -n1 <<<"$1"; }
+
+no_lab_netns() { ! ip netns list | grep -q "^$LAB_NS_PREFIX-"; }
 
 # gone PID...: none of these runs any more (a zombie counts as gone).
 gone() {
@@ -187,18 +190,20 @@ check "NS $LAB_DBL_FLUX carries glue for every name in additional" \
 	glued "$dna" "$dga"
 check "NS $LAB_DBL_FLUX names and glue rotate" \
 	differ "$dna$dga" "$dnb$dgb"
-check "$LAB_DBL_FLUX_WWW has $LAB_FLUX_PER_ANSWER A records and rotates" \
-	eval 'count_is "$dwa" "$LAB_FLUX_PER_ANSWER" && differ "$dwa" "$dwb"'
-check "$LAB_BENIGN_STATIC A and AAAA are stable" \
-	eval 'same "$sa4" "$sb4" && same "$sa6" "$sb6" &&
-		[ "$sa4" = "$LAB_STATIC_ADDR4" ] && [ "$sa6" = "$LAB_STATIC_ADDR6" ]'
-check "$LAB_BENIGN_RR has the same 4 A records" \
-	eval 'count_is "$rra" 4 && same "$rra" "$rrb"'
-check "$LAB_BENIGN_CDN is a CNAME to $LAB_BENIGN_CDN_EDGE in one /24" \
-	eval '[ "$(rdata "$LAB_RESOLVER4" CNAME "$LAB_BENIGN_CDN")" = \
-		"$LAB_BENIGN_CDN_EDGE." ] &&
-		all_match "$(rdata "$LAB_RESOLVER4" A "$LAB_BENIGN_CDN")" \
-			"^198\.18\.100\."'
+check "$LAB_DBL_FLUX_WWW has $LAB_FLUX_PER_ANSWER A records" \
+	count_is "$dwa" "$LAB_FLUX_PER_ANSWER"
+check "$LAB_DBL_FLUX_WWW A set differs ${SAMPLE_GAP}s later" differ "$dwa" "$dwb"
+check "$LAB_BENIGN_STATIC A is stable" same "$sa4" "$sb4"
+check "$LAB_BENIGN_STATIC A is $LAB_STATIC_ADDR4" same "$sa4" "$LAB_STATIC_ADDR4"
+check "$LAB_BENIGN_STATIC AAAA over IPv6 is stable" same "$sa6" "$sb6"
+check "$LAB_BENIGN_STATIC AAAA is $LAB_STATIC_ADDR6" same "$sa6" "$LAB_STATIC_ADDR6"
+check "$LAB_BENIGN_RR has 4 A records" count_is "$rra" 4
+check "$LAB_BENIGN_RR A set is stable" same "$rra" "$rrb"
+check "$LAB_BENIGN_CDN is a CNAME to $LAB_BENIGN_CDN_EDGE" \
+	same "$(rdata "$LAB_RESOLVER4" CNAME "$LAB_BENIGN_CDN")" \
+	"$LAB_BENIGN_CDN_EDGE."
+check "$LAB_BENIGN_CDN addresses are in 198.18.100.0/24" \
+	all_match "$(rdata "$LAB_RESOLVER4" A "$LAB_BENIGN_CDN")" '^198\.18\.100\.'
 check "$LAB_BENIGN_LB answers inside 198.18.103.0/24" \
 	all_match "$(rdata "$LAB_RESOLVER4" A "$LAB_BENIGN_LB")" '^198\.18\.103\.'
 
@@ -214,11 +219,10 @@ else
 		"clang or bpftool missing"
 fi
 
-pids=$(cat "$LAB_STATE_DIR"/*.pid 2>/dev/null || true)
+read -ra pids <<<"$(cat "$LAB_STATE_DIR"/*.pid 2>/dev/null | tr '\n' ' ')"
 check "lab.sh down" "$LAB" down
-check "no $LAB_NS_PREFIX-* namespace left" \
-	eval '! ip netns list | grep -q "^$LAB_NS_PREFIX-"'
-check "no lab process left" gone $pids
+check "no $LAB_NS_PREFIX-* namespace left" no_lab_netns
+check "no lab process left" gone "${pids[@]}"
 
 echo "1..$n"
 echo "# $passed passed, $failed failed"

@@ -2,6 +2,7 @@
 # Names and addresses of the namespace lab, for lab.sh and for every test
 # that drives the lab. Source it; it only sets variables (no side effects).
 # All addresses are from 198.18.0.0/15 and fd00::/8 and never leave the lab.
+# shellcheck shell=bash disable=SC2034 # the variables are for the sourcer
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -3,8 +3,12 @@
 # The namespace lab: a client, a gateway for fluxguard and a small "world"
 # with real DNS servers (knotd, unbound) serving fast-flux and benign zones
 # that a background rotator changes every second. See tests/lab/README.md.
+# Address lists are passed as words on purpose, and zone files hold
+# literal $ORIGIN lines.
+# shellcheck disable=SC2046,SC2086,SC2016
 set -euo pipefail
 
+# shellcheck source=tests/lab/lab-env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
 usage() {

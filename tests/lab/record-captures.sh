@@ -7,6 +7,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/lab.sh
+# shellcheck source=tests/lab/lab-env.sh
 . "$HERE/lab-env.sh"
 OUT=${1:-$HERE/../captures}
 
