@@ -1348,6 +1348,51 @@ static void test_truncation(void **state)
 	CHECK(partial > 0, "no partial event in any cut");
 }
 
+/* Frames run in one go to overflow the ring buffer, which holds
+ * RINGBUF_EVENTS events, each behind an 8-byte ring-buffer header.
+ */
+#define RINGBUF_REC		((sizeof(struct fg_event) + 8 + 7) & ~7UL)
+#define RINGBUF_EVENTS		((FG_RINGBUF_BYTES - 1) / RINGBUF_REC)
+#define RINGBUF_OVERRUN		100
+
+/* A consumer that falls behind loses events, and every loss is counted:
+ * nothing is silently dropped and no frame is.
+ */
+static void test_ringbuf_full(void **state)
+{
+	static struct dns d;
+	static struct frame f;
+	struct wire w = { 0 };
+	uint64_t before[CNT_MAX], after[CNT_MAX];
+	const uint32_t rounds = RINGBUF_EVENTS + RINGBUF_OVERRUN;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = rounds);
+	int consumed;
+
+	b_simple(&d, 0);
+	build_frame(&f, &w, d.b, d.len);
+	opts.data_in = f.b;
+	opts.data_size_in = f.len;
+	read_stats(before);
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+	read_stats(after);
+	cap.n = 0;
+	consumed = ring_buffer__consume(rb);
+
+	CHECK(opts.retval == XDP_PASS, "action %u", opts.retval);
+	CHECK(after[C(pass)] - before[C(pass)] == rounds, "passed %llu",
+	      (unsigned long long)(after[C(pass)] - before[C(pass)]));
+	CHECK(after[C(events)] - before[C(events)] == RINGBUF_EVENTS,
+	      "events %llu, want %lu",
+	      (unsigned long long)(after[C(events)] - before[C(events)]),
+	      RINGBUF_EVENTS);
+	CHECK(after[C(ringbuf_full)] - before[C(ringbuf_full)] ==
+	      RINGBUF_OVERRUN, "ringbuf_full %llu",
+	      (unsigned long long)(after[C(ringbuf_full)] -
+				   before[C(ringbuf_full)]));
+	CHECK(consumed == (int)RINGBUF_EVENTS && cap.n == RINGBUF_EVENTS,
+	      "consumed %d events", consumed);
+}
+
 /* Any event the parser makes of noise must decode and stay in bounds. */
 static void test_random(void **state)
 {
@@ -1506,6 +1551,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncation, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_random, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ringbuf_full,
+						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_captures, fixture_setup,
 						fixture_teardown),
