@@ -229,6 +229,7 @@ struct wire {
 	bool v6;
 	uint8_t vlans;		/* 802.1ad outer tags, then one 802.1Q */
 	uint8_t ip_opts;	/* IPv4 option bytes (NOPs), a multiple of 4 */
+	uint8_t ihl;		/* nonzero: IPv4 header length field as given */
 	uint8_t v6_ext;		/* hop-by-hop, then destination options */
 	bool v6_frag;		/* a fragment header before UDP */
 	uint16_t v4_frag;	/* IPv4 MF flag and fragment offset */
@@ -342,7 +343,7 @@ static inline void build_frame(struct frame *f, const struct wire *w,
 	} else {
 		size_t ihl = IPV4_HLEN + w->ip_opts;
 
-		hdr[0] = 0x40 | (ihl / 4);
+		hdr[0] = 0x40 | (w->ihl ? w->ihl : ihl / 4);
 		put_be16(hdr + 2, ihl + l4len);
 		put_be16(hdr + 4, 0x1234);
 		put_be16(hdr + 6, w->v4_frag);

@@ -614,6 +614,8 @@ static const struct fixture fixtures[] = {
 	  CHAIN_RRS, .delta = { PARSED } },
 	{ "IPv4 header with 40 bytes of options (ihl 15)", b_simple, 0,
 	  V4(.ip_opts = 40), SIMPLE_RR, .delta = { PARSED } },
+	{ "IPv4 header length below 20 bytes", b_simple, 0, V4(.ihl = 4),
+	  .delta = { [C(l3_short)] = 1 } },
 	{ "IPv6 hop-by-hop and destination options", b_chain, 0,
 	  V6(.v6_ext = 2), CHAIN_RRS, .delta = { PARSED } },
 	{ "IPv6 with as many extension headers as walked", b_simple, 0,
