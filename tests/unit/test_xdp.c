@@ -31,8 +31,11 @@
 #define DNS_ID			0x1234
 /* Mirrors FG_IPV6_EXT_MAX in bpf/parse.h: headers walked before UDP. */
 #define V6_EXT_MAX		6
-/* Block entries a fixture may install. */
+/* Block entries a fixture may install, and the largest key of a block
+ * map.
+ */
 #define MAX_BLOCKS		2
+#define BLOCK_KEY_MAX		sizeof(struct fg_lpm_v6_key)
 /* Events kept from one frame; more than one is already a failure. */
 #define MAX_CAPTURE		4
 /* Random payloads thrown at the parser, and the longest of them. */
@@ -909,7 +912,7 @@ static void set_config(uint32_t flags, uint16_t port2, uint32_t n4,
 }
 
 /* Which map an address goes to, and its key. Returns the map fd. */
-static int block_key(const char *text, uint8_t key[20], int *is_v6)
+static int block_key(const char *text, uint8_t key[BLOCK_KEY_MAX], int *is_v6)
 {
 	char buf[INET6_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
@@ -917,7 +920,7 @@ static int block_key(const char *text, uint8_t key[20], int *is_v6)
 
 	snprintf(buf, sizeof(buf), "%.*s",
 		 (int)(slash ? slash - text : (long)strlen(text)), text);
-	memset(key, 0, 20);
+	memset(key, 0, BLOCK_KEY_MAX);
 	*is_v6 = strchr(buf, ':') != NULL;
 	if (!slash) {
 		assert_int_equal(inet_pton(*is_v6 ? AF_INET6 : AF_INET, buf,
@@ -927,15 +930,15 @@ static int block_key(const char *text, uint8_t key[20], int *is_v6)
 	}
 	plen = atoi(slash + 1);
 	memcpy(key, &plen, sizeof(plen));
-	assert_int_equal(inet_pton(*is_v6 ? AF_INET6 : AF_INET, buf, key + 4),
-			 1);
+	assert_int_equal(inet_pton(*is_v6 ? AF_INET6 : AF_INET, buf,
+				   key + sizeof(plen)), 1);
 	return bpf_map__fd(*is_v6 ? skel->maps.fg_block_net6 :
 			   skel->maps.fg_block_net4);
 }
 
 static void clear_map(struct bpf_map *map)
 {
-	uint8_t key[20], next[20];
+	uint8_t key[BLOCK_KEY_MAX], next[BLOCK_KEY_MAX];
 	int fd = bpf_map__fd(map);
 
 	while (!bpf_map_get_next_key(fd, NULL, next)) {
@@ -1204,7 +1207,7 @@ static void run_fixture(void **state)
 			.expires_ns = fx->blocks[i].expires_ns,
 			.reason = FG_REASON_MANUAL,
 		};
-		uint8_t key[20];
+		uint8_t key[BLOCK_KEY_MAX];
 		int fd = block_key(fx->blocks[i].addr, key, &v6);
 
 		if (strchr(fx->blocks[i].addr, '/'))
@@ -1234,7 +1237,7 @@ static void run_fixture(void **state)
 
 	for (i = 0; i < MAX_BLOCKS && fx->blocks[i].addr; i++) {
 		struct fg_block val;
-		uint8_t key[20];
+		uint8_t key[BLOCK_KEY_MAX];
 		int fd = block_key(fx->blocks[i].addr, key, &v6);
 
 		assert_int_equal(bpf_map_lookup_elem(fd, key, &val), 0);
@@ -1438,6 +1441,8 @@ static void test_random(void **state)
 #define PCAP_FILE_HLEN		24
 #define PCAP_REC_HLEN		16
 #define PCAP_LINK_ETHERNET	1
+#define PCAP_LINK_OFF		20	/* link type in the file header */
+#define PCAP_CAPLEN_OFF		8	/* captured length in a record header */
 
 static uint32_t pcap_u32(const uint8_t *p, bool swap)
 {
@@ -1466,10 +1471,10 @@ static int replay(const char *path)
 	       magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	magic = pcap_u32(hdr, swap);
 	if ((magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS) ||
-	    pcap_u32(hdr + 20, swap) != PCAP_LINK_ETHERNET)
+	    pcap_u32(hdr + PCAP_LINK_OFF, swap) != PCAP_LINK_ETHERNET)
 		goto bad;
 	while (fread(hdr, PCAP_REC_HLEN, 1, fp) == 1) {
-		caplen = pcap_u32(hdr + 8, swap);
+		caplen = pcap_u32(hdr + PCAP_CAPLEN_OFF, swap);
 		if (caplen > sizeof(f.b))
 			break;
 		if (fread(f.b, 1, caplen, fp) != caplen)
