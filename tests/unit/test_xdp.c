@@ -258,18 +258,19 @@ static void b_walk(struct dns *d, int arg)
 	}
 }
 
-enum { LONG_QNAME, LONG_TARGET };
+enum { QNAME_255, QNAME_256, TARGET_255, TARGET_256 };
 
-/* A name at the limit (arg & 1 clear) or one byte over it, as the
- * question or as a CNAME target.
+/* A name at the limit or one byte over it, as the question or as a CNAME
+ * target.
  */
 static void b_name_max(struct dns *d, int arg)
 {
-	const char *name = arg & 1 ? NAME_256 : NAME_255;
+	const char *name = arg == QNAME_256 || arg == TARGET_256 ?
+			   NAME_256 : NAME_255;
 	size_t q;
 
 	dns_hdr(d, DNS_ID, DNS_RESPONSE, 1, 1, 0, 0);
-	if (arg >> 1 == LONG_TARGET) {
+	if (arg == TARGET_255 || arg == TARGET_256) {
 		q = dns_question(d, "www.example.com", FG_TYPE_A);
 		dns_ptr(d, q);
 		dns_target(d, FG_TYPE_CNAME, 300, name, DNS_NO_PTR);
@@ -663,15 +664,15 @@ static const struct fixture fixtures[] = {
 	{ "response without a question", b_no_question, 0, V4(),
 	  RRS(R(AN, FG_TYPE_A, "bare.example.com", 300, "192.0.2.1")),
 	  .delta = { PARSED } },
-	{ "name of 255 bytes", b_name_max, 0, V4(),
+	{ "name of 255 bytes", b_name_max, QNAME_255, V4(),
 	  RRS(R(AN, FG_TYPE_A, NAME_255, 300, "192.0.2.1")),
 	  .delta = { PARSED } },
-	{ "name of 256 bytes in the question", b_name_max, 1, V4(),
+	{ "name of 256 bytes in the question", b_name_max, QNAME_256, V4(),
 	  .delta = { PARSED, [C(mal_name_long)] = 1 } },
-	{ "CNAME target of 255 bytes", b_name_max, LONG_TARGET << 1, V4(),
+	{ "CNAME target of 255 bytes", b_name_max, TARGET_255, V4(),
 	  RRS(R(AN, FG_TYPE_CNAME, "www.example.com", 300, NAME_255)),
 	  .delta = { PARSED } },
-	{ "CNAME target of 256 bytes", b_name_max, LONG_TARGET << 1 | 1, V4(),
+	{ "CNAME target of 256 bytes", b_name_max, TARGET_256, V4(),
 	  .delta = { PARSED, [C(mal_name_long)] = 1 } },
 	{ "mixed case and escaped bytes in names", b_odd_names, 0, V4(),
 	  RRS(R(AN, FG_TYPE_CNAME, "www.example.com", 300,
