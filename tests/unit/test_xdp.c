@@ -378,6 +378,27 @@ static void b_ptr_chain(struct dns *d, int arg)
 	dns_a(d, 300, "192.0.2.2");
 }
 
+/* An alias whose target is FG_MAX_PTR chained pointers (allowed), then an
+ * address owned by a pointer to that target: one pointer too many.
+ */
+static void b_ptr_chain_known(struct dns *d, int arg)
+{
+	size_t q, prev, target;
+	int i;
+
+	dns_hdr(d, DNS_ID, DNS_RESPONSE, 1, 3, 0, 0);
+	q = dns_question(d, "chain.example", FG_TYPE_A);
+	dns_ptr(d, q);
+	dns_rr(d, 99, 60, 2 * (FG_MAX_PTR - 1));
+	prev = q;
+	for (i = 0; i < FG_MAX_PTR - 1; i++)
+		prev = dns_ptr(d, prev);
+	dns_ptr(d, q);
+	target = dns_target(d, FG_TYPE_CNAME, 300, "", prev);
+	dns_ptr(d, target);
+	dns_a(d, 300, "192.0.2.1");
+}
+
 /* Three answers announced, two present. */
 static void b_ancount_more(struct dns *d, int arg)
 {
@@ -722,6 +743,11 @@ static const struct fixture fixtures[] = {
 	  FG_MAX_PTR + 1, V4(), .flags = FG_EVF_PARTIAL,
 	  .fault = FG_FAULT_PTR_MANY,
 	  RRS(R(AN, FG_TYPE_A, "chain.example", 300, "192.0.2.1")),
+	  .delta = { PARSED, [C(mal_ptr_many)] = 1, [C(partial)] = 1 } },
+	{ "owner pointing to a target that used every pointer",
+	  b_ptr_chain_known, 0, V4(), .flags = FG_EVF_PARTIAL,
+	  .fault = FG_FAULT_PTR_MANY,
+	  RRS(R(AN, FG_TYPE_CNAME, "chain.example", 300, "chain.example")),
 	  .delta = { PARSED, [C(mal_ptr_many)] = 1, [C(partial)] = 1 } },
 	{ "label type 0x40 in the question", b_label40, 0, V4(),
 	  .delta = { PARSED, [C(mal_label)] = 1 } },
