@@ -283,7 +283,10 @@ static long rr_step(__u32 i, void *data)
 		if (walk_name(wk, r->len, rdata, &fault) != rdata + rdlen &&
 		    !fault)
 			fault = FG_FAULT_RDLEN;
-		if (!fault)
+		/* An owner pointing here adds one pointer to this walk's:
+		 * only a name with room for it may skip the next walk.
+		 */
+		if (!fault && wk->s->name.nptr < FG_MAX_PTR)
 			remember_name(r, rdata);
 		break;
 	}
