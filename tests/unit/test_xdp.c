@@ -41,6 +41,11 @@
 /* Random payloads thrown at the parser, and the longest of them. */
 #define RANDOM_ROUNDS		2000
 #define RANDOM_MAX_LEN		600
+/* Mutated responses compared with the reference parser, and the most
+ * bytes changed in one.
+ */
+#define DIFF_ROUNDS		20000
+#define DIFF_MUTATIONS		4
 /* Where the lab keeps real captures; replayed when present. */
 #define CAPTURE_DIR		"tests/captures"
 
@@ -892,6 +897,14 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Records compared field by field: the program leaves pad as it was. */
+static bool rr_equal(const struct fg_rr *a, const struct fg_rr *b)
+{
+	return a->owner_off == b->owner_off && a->rdata_off == b->rdata_off &&
+	       a->type == b->type && a->rdlen == b->rdlen &&
+	       a->ttl == b->ttl && a->section == b->section;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	if (cap.n < MAX_CAPTURE) {
@@ -1294,7 +1307,7 @@ static void check_prefix(const char *desc, const struct fg_event *ref,
 	CHECK(fg_decode_event(ev, size, 0, &resp) == 0,
 	      "%s: event does not decode", desc);
 	for (i = 0; i < ev->n_rr && i < ref->n_rr; i++) {
-		CHECK(!memcmp(&ev->rr[i], &ref->rr[i], sizeof(ev->rr[i])),
+		CHECK(rr_equal(&ev->rr[i], &ref->rr[i]),
 		      "%s: rr %u differs from the full parse", desc, i);
 		CHECK((size_t)ev->rr[i].rdata_off + ev->rr[i].rdlen <= cut,
 		      "%s: rr %u reaches past the cut", desc, i);
@@ -1423,6 +1436,237 @@ static void test_ringbuf_full(void **state)
 				   before[C(ringbuf_full)]));
 	CHECK(consumed == (int)RINGBUF_EVENTS && cap.n == RINGBUF_EVENTS,
 	      "consumed %d events", consumed);
+}
+
+/* A second reading of the contract in include/fluxguard.h, written
+ * plainly in userspace: what event, if any, a response must yield.
+ */
+struct ref_event {
+	unsigned int n_rr;
+	uint16_t flags;
+	uint8_t fault;
+	struct fg_rr rr[FG_MAX_RR];
+};
+
+/* Validates the name at off; sets *end past it in place. */
+static int ref_name(const uint8_t *m, size_t len, size_t off, size_t *end)
+{
+	size_t pos = off, seg = off, wire = 0, target;
+	unsigned int nptr = 0, steps;
+
+	*end = 0;
+	for (steps = 0; steps < FG_MAX_LABELS + FG_MAX_PTR + 1; steps++) {
+		if (pos >= len)
+			return FG_FAULT_TRUNC;
+		if (!m[pos]) {
+			if (!*end)
+				*end = pos + 1;
+			return 0;
+		}
+		if ((m[pos] & 0xc0) == 0xc0) {
+			if (pos + 1 >= len)
+				return FG_FAULT_TRUNC;
+			target = (m[pos] & 0x3f) << 8 | m[pos + 1];
+			if (!*end)
+				*end = pos + 2;
+			if (++nptr > FG_MAX_PTR)
+				return FG_FAULT_PTR_MANY;
+			if (target < FG_DNS_HDR_LEN || target >= len)
+				return FG_FAULT_PTR_OUT;
+			if (target >= seg)
+				return FG_FAULT_PTR_FWD;
+			seg = pos = target;
+			continue;
+		}
+		if (m[pos] > FG_DNS_LABEL_MAX)
+			return FG_FAULT_LABEL;
+		wire += m[pos] + 1;
+		if (wire + 1 > FG_DNS_NAME_MAX)
+			return FG_FAULT_NAME_LONG;
+		pos += m[pos] + 1;
+	}
+	return FG_FAULT_NAME_LONG;
+}
+
+static bool ref_wanted(unsigned int sec, uint16_t type)
+{
+	if (sec == AN)
+		return type == FG_TYPE_A || type == FG_TYPE_AAAA ||
+		       type == FG_TYPE_CNAME || type == FG_TYPE_NS;
+	if (sec == NS)
+		return type == FG_TYPE_NS;
+	return type == FG_TYPE_A || type == FG_TYPE_AAAA;
+}
+
+/* Returns whether an event is due; fills it. m holds len bytes. */
+static bool ref_parse(const uint8_t *m, size_t len, struct ref_event *out)
+{
+	unsigned int an = get16(m + 6), ns = an + get16(m + 8);
+	unsigned int total = ns + get16(m + 10), i, sec;
+	uint16_t type, rdlen;
+	size_t off = FG_DNS_HDR_LEN, fixed, rdata, end;
+	bool capped = false;
+	int fault = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > FG_MSG_MAX) {
+		len = FG_MSG_MAX;
+		out->flags |= FG_EVF_MSG_CAPPED;
+	}
+	if (get16(m + 2) & DNS_FLAG_TC)
+		out->flags |= FG_EVF_TC;
+	if (get16(m + 4) > 1)
+		return false;
+	if (get16(m + 4) == 1) {
+		if (ref_name(m, len, off, &end) || end + 4 > len)
+			return false;
+		off = end + 4;
+	}
+	for (i = 0; i < total && i < FG_MAX_RR_WALK; i++) {
+		fault = ref_name(m, len, off, &fixed);
+		if (fault)
+			break;
+		if (fixed + 10 > len) {
+			fault = FG_FAULT_TRUNC;
+			break;
+		}
+		type = get16(m + fixed);
+		rdlen = get16(m + fixed + 8);
+		rdata = fixed + 10;
+		if (rdata + rdlen > len) {
+			fault = FG_FAULT_TRUNC;
+			break;
+		}
+		sec = i < an ? AN : i < ns ? NS : AR;
+		if (get16(m + fixed + 2) != DNS_CLASS_IN ||
+		    !ref_wanted(sec, type)) {
+			off = rdata + rdlen;
+			continue;
+		}
+		if ((type == FG_TYPE_A && rdlen != 4) ||
+		    (type == FG_TYPE_AAAA && rdlen != 16)) {
+			fault = FG_FAULT_RDLEN;
+			break;
+		}
+		if (type == FG_TYPE_CNAME || type == FG_TYPE_NS) {
+			fault = ref_name(m, len, rdata, &end);
+			if (!fault && end != rdata + rdlen)
+				fault = FG_FAULT_RDLEN;
+			if (fault)
+				break;
+		}
+		if (out->n_rr == FG_MAX_RR) {
+			capped = true;
+		} else {
+			out->rr[out->n_rr++] = (struct fg_rr){
+				.owner_off = off, .rdata_off = rdata,
+				.type = type, .rdlen = rdlen,
+				.ttl = get32(m + fixed + 4), .section = sec,
+			};
+		}
+		off = rdata + rdlen;
+	}
+	if (!fault && total > FG_MAX_RR_WALK)
+		fault = FG_FAULT_WALK;
+	if (capped)
+		out->flags |= FG_EVF_RR_CAPPED;
+	if (fault || (out->flags & FG_EVF_TC))
+		out->flags |= FG_EVF_PARTIAL;
+	out->fault = fault;
+	return out->n_rr > 0;
+}
+
+/* Seeds for the differential test: responses rich in names and pointers,
+ * and some at the limits.
+ */
+static const struct {
+	void (*build)(struct dns *d, int arg);
+	int arg;
+} diff_seeds[] = {
+	{ b_chain, 0 }, { b_ns_answer, 0 }, { b_ptr_chain_known, 0 },
+	{ b_odd_names, 0 }, { b_aaaa, 0 }, { b_many, FG_MAX_RR + 2 },
+	{ b_walk, FG_MAX_RR_WALK }, { b_name_max, TARGET_255 },
+};
+
+/* Bytes a mutation writes: pointers, label lengths at the limits and
+ * counts that disagree with the message.
+ */
+static uint8_t diff_byte(uint32_t *seed, size_t len)
+{
+	static const uint8_t special[] = { 0x00, 0x01, 0x3f, 0x40, 0x80, 0xc0,
+					   0xff };
+
+	switch (lcg(seed) % 4) {
+	case 0:
+		return special[lcg(seed) % sizeof(special)];
+	case 1:
+		return lcg(seed) % len;		/* a plausible offset */
+	default:
+		return lcg(seed);
+	}
+}
+
+/* Mutated responses through the program and through ref_parse(): the
+ * event, its flags, fault and every record must agree, and it must
+ * decode.
+ */
+static void test_differential(void **state)
+{
+	static struct dns d;
+	static struct frame f;
+	static struct ref_event ref;
+	uint32_t seed = 11, action;
+	unsigned int round, i, n, at;
+	struct wire w = { 0 };
+	bool want;
+
+	for (round = 0; round < DIFF_ROUNDS; round++) {
+		memset(&d, 0, sizeof(d));
+		at = round % ARRAY_SIZE(diff_seeds);
+		diff_seeds[at].build(&d, diff_seeds[at].arg);
+		n = 1 + lcg(&seed) % DIFF_MUTATIONS;
+		for (i = 0; i < n; i++) {
+			at = lcg(&seed) % d.len;
+			if (lcg(&seed) % 2) {
+				/* a pointer to an earlier offset */
+				d.b[at] = 0xc0;
+				if (at + 1 < d.len)
+					d.b[at + 1] = lcg(&seed) % (at + 1);
+			} else {
+				d.b[at] = diff_byte(&seed, d.len);
+			}
+		}
+		if (d.len < FG_DNS_HDR_LEN)
+			continue;
+		d.b[2] = (d.b[2] | 0x80) & ~0x78;	/* response, QUERY */
+		if (lcg(&seed) % 8 == 0)
+			d.len = FG_DNS_HDR_LEN + lcg(&seed) %
+				(d.len - FG_DNS_HDR_LEN + 1);
+		want = ref_parse(d.b, d.len, &ref);
+
+		build_frame(&f, &w, d.b, d.len);
+		assert_int_equal(run_frame(&f, &action), 0);
+		CHECK(action == XDP_PASS, "round %u: action %u", round,
+		      action);
+		CHECK(cap.n == want, "round %u: %u events, want %u", round,
+		      cap.n, want);
+		if (!want)
+			continue;
+		CHECK(cap.ev[0].n_rr == ref.n_rr &&
+		      cap.ev[0].flags == ref.flags &&
+		      cap.ev[0].fault == ref.fault,
+		      "round %u: %u records flags %#x fault %u, want %u %#x %u",
+		      round, cap.ev[0].n_rr, cap.ev[0].flags, cap.ev[0].fault,
+		      ref.n_rr, ref.flags, ref.fault);
+		for (i = 0; i < ref.n_rr; i++)
+			CHECK(rr_equal(&cap.ev[0].rr[i], &ref.rr[i]),
+			      "round %u: rr %u at %u/%u, want %u/%u", round, i,
+			      cap.ev[0].rr[i].owner_off,
+			      cap.ev[0].rr[i].rdata_off, ref.rr[i].owner_off,
+			      ref.rr[i].rdata_off);
+		CHECK(fg_decode_event(&cap.ev[0], cap.size[0], 0, &resp) == 0,
+		      "round %u: event does not decode", round);
+	}
 }
 
 /* Any event the parser makes of noise must decode and stay in bounds. */
@@ -1585,6 +1829,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncation, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_random, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_differential,
+						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ringbuf_full,
 						fixture_setup,
