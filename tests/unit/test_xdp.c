@@ -711,7 +711,8 @@ static const struct fixture fixtures[] = {
 	  RRS(RN(AN, FG_TYPE_A, "many.example.com", 60, "198.51.100.1",
 		FG_MAX_RR)),
 	  .delta = { PARSED } },
-	{ "answer of 50 A records: capped", b_many, 50, V4(), .flags = FG_EVF_RR_CAPPED,
+	{ "answer of 50 A records: capped", b_many, 50, V4(),
+	  .flags = FG_EVF_RR_CAPPED,
 	  RRS(RN(AN, FG_TYPE_A, "many.example.com", 60, "198.51.100.1",
 		FG_MAX_RR)),
 	  .delta = { PARSED, [C(rr_capped)] = 1 } },
@@ -1712,8 +1713,8 @@ static void test_random(void **state)
 #define PCAP_FILE_HLEN		24
 #define PCAP_REC_HLEN		16
 #define PCAP_LINK_ETHERNET	1
-#define PCAP_LINK_OFF		20	/* link type in the file header */
-#define PCAP_CAPLEN_OFF		8	/* captured length in a record header */
+#define PCAP_LINK_OFF		20	/* link type, in the file header */
+#define PCAP_CAPLEN_OFF		8	/* captured length, in a record's */
 
 static uint32_t pcap_u32(const uint8_t *p, bool swap)
 {
