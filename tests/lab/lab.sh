@@ -57,7 +57,8 @@ ns_exists() { [ -e "/run/netns/$1" ]; }
 
 need_tools() {
 	local t missing=()
-	for t in ip knotd knotc kdig unbound unbound-checkconf socat ethtool shuf; do
+	for t in ip knotd knotc kdig unbound unbound-checkconf socat nc ethtool \
+		shuf; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	[ ${#missing[@]} -eq 0 ] ||
@@ -92,6 +93,18 @@ plain_frames() {
 	ip -n "$1" link set "$2" up
 }
 
+# The kernel reports carrier changes up to a second late, and IPv6 does
+# not answer neighbour solicitations for an address until it has seen the
+# carrier: wait for it, or the first IPv6 query after up may be lost.
+wait_oper_up() {
+	local n
+	for ((n = 0; n < READY_TENTHS; n++)); do
+		ip -n "$1" -o link show dev "$2" | grep -q 'state UP' && return 0
+		sleep 0.1
+	done
+	die "$2 in $1 has no carrier"
+}
+
 addr4() { ip -n "$1" addr replace "$3" dev "$2"; }
 addr6() { ip -n "$1" -6 addr replace "$3" dev "$2" nodad; }
 
@@ -124,6 +137,11 @@ build_network() {
 
 	in_ns "$LAB_NS_GW" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1
+
+	wait_oper_up "$LAB_NS_CLIENT" "$LAB_CLIENT_IF"
+	wait_oper_up "$LAB_NS_GW" "$LAB_GW_IN"
+	wait_oper_up "$LAB_NS_GW" "$LAB_GW_OUT"
+	wait_oper_up "$LAB_NS_WORLD" "$LAB_WORLD_IF"
 
 	ip -n "$LAB_NS_CLIENT" route replace default via "$LAB_GW_IN4"
 	ip -n "$LAB_NS_CLIENT" -6 route replace default via "$LAB_GW_IN6"
@@ -484,6 +502,20 @@ start_servers() {
 	start_bg http6 "$LAB_NS_WORLD" socat \
 		"TCP6-LISTEN:$LAB_HOST_PORT,ipv6only=1,fork,reuseaddr" \
 		SYSTEM:"echo lab-host"
+	wait_tcp "$LAB_WORLD4"
+	wait_tcp "$LAB_WORLD6"
+}
+
+# wait_tcp ADDR: until the client reaches ADDR through the gateway (which
+# also settles neighbour discovery on both links before tests start).
+wait_tcp() {
+	local n
+	for ((n = 0; n < READY_TENTHS; n++)); do
+		in_ns "$LAB_NS_CLIENT" nc -z -w1 "$1" "$LAB_HOST_PORT" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "client cannot reach $1 port $LAB_HOST_PORT"
 }
 
 # ---------------------------------------------------------------- rotator
