@@ -633,7 +633,7 @@ rotator_loop() {
 rotate_start() {
 	pid_of rotator >/dev/null && return 0
 	pid_of knot-auth >/dev/null || die "knotd is not running: run lab.sh up"
-	setsid "${BASH_SOURCE[0]}" _rotator </dev/null >"$S/rotator.log" 2>&1 &
+	setsid bash "${BASH_SOURCE[0]}" _rotator </dev/null >"$S/rotator.log" 2>&1 &
 	echo "$!" >"$S/rotator.pid"
 }
 
