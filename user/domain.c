@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Domain table: slots in one array, an open-addressing index of slot
- * numbers (linear probing, backward-shift deletion, so no tombstones
- * pile up) and an intrusive LRU list.
+ * numbers tagged with hash bits (linear probing, backward-shift deletion,
+ * so no tombstones pile up) and an LRU list kept in two small arrays
+ * beside the slots, so probing and reordering touch compact memory and
+ * only the slot that matches is read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +14,48 @@ struct fg_dtable {
 	char *slots;
 	size_t stride;
 	uint32_t cap, n;
-	uint32_t *index;	/* slot number, FG_DSLOT_NONE if empty */
+	uint64_t *index;	/* hash tag << 32 | slot, IDX_EMPTY if empty */
+	uint32_t *prev, *next;	/* LRU links by slot number */
 	uint32_t mask;
 	uint32_t head, tail;	/* LRU: head most recent */
 	uint32_t free_head;	/* unused slots, linked through next */
 	uint64_t evictions;
 };
 
-/* FNV-1a, 64 bits: short keys, no setup, good enough spread for linear
- * probing in a table kept at most half full.
+#define IDX_EMPTY	UINT64_MAX
+
+static uint64_t idx_entry(uint64_t hash, uint32_t slot)
+{
+	return (hash >> 32) << 32 | slot;
+}
+
+static uint32_t idx_slot(uint64_t e)
+{
+	return (uint32_t)e;
+}
+
+/* Eight bytes at a time with a multiply-xorshift mix: names are short,
+ * so setup-free speed matters more than a cryptographic spread; the table
+ * is kept at most half full and compares whole names on a tag match.
  */
 uint64_t fg_name_hash(const char *name, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+	uint64_t w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; name += 8, len -= 8) {
+		memcpy(&w, name, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return h ^ (h >> 29);
+	if (len) {
+		w = 0;
+		memcpy(&w, name, len);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 32);
 }
 
 struct fg_dslot *fg_dtable_slot(struct fg_dtable *t, uint32_t i)
@@ -60,7 +85,9 @@ struct fg_dtable *fg_dtable_new(uint32_t cap, size_t payload)
 		    ((payload + 15) & ~(size_t)15);
 	t->slots = calloc(cap, t->stride);
 	t->index = malloc(isize * sizeof(*t->index));
-	if (!t->slots || !t->index) {
+	t->prev = malloc(cap * sizeof(*t->prev));
+	t->next = malloc(cap * sizeof(*t->next));
+	if (!t->slots || !t->index || !t->prev || !t->next) {
 		fg_dtable_free(t);
 		return NULL;
 	}
@@ -69,7 +96,7 @@ struct fg_dtable *fg_dtable_new(uint32_t cap, size_t payload)
 	t->cap = cap;
 	t->head = t->tail = FG_DSLOT_NONE;
 	for (uint32_t i = 0; i < cap; i++)
-		fg_dtable_slot(t, i)->next = i + 1 < cap ? i + 1 : FG_DSLOT_NONE;
+		t->next[i] = i + 1 < cap ? i + 1 : FG_DSLOT_NONE;
 	t->free_head = 0;
 	return t;
 }
@@ -80,6 +107,8 @@ void fg_dtable_free(struct fg_dtable *t)
 		return;
 	free(t->slots);
 	free(t->index);
+	free(t->prev);
+	free(t->next);
 	free(t);
 }
 
@@ -90,18 +119,23 @@ static bool slot_is(const struct fg_dslot *s, const char *name, size_t len,
 	       !memcmp(s->name, name, len);
 }
 
-/* Index position holding slot i, or of the empty bucket ending the probe. */
+/* Index position holding the name, or of the empty bucket ending the
+ * probe. A slot is only read when its hash tag matches.
+ */
 static uint32_t probe(const struct fg_dtable *t, const char *name, size_t len,
 		      uint64_t hash)
 {
 	uint32_t pos = (uint32_t)hash & t->mask;
+	uint64_t tag = hash >> 32;
 
 	for (;;) {
-		uint32_t i = t->index[pos];
+		uint64_t e = t->index[pos];
 
-		if (i == FG_DSLOT_NONE ||
-		    slot_is(fg_dtable_slot((struct fg_dtable *)t, i), name, len,
-			    hash))
+		if (e == IDX_EMPTY)
+			return pos;
+		if (e >> 32 == tag &&
+		    slot_is(fg_dtable_slot((struct fg_dtable *)t, idx_slot(e)),
+			    name, len, hash))
 			return pos;
 		pos = (pos + 1) & t->mask;
 	}
@@ -110,31 +144,29 @@ static uint32_t probe(const struct fg_dtable *t, const char *name, size_t len,
 struct fg_dslot *fg_dtable_find(struct fg_dtable *t, const char *name,
 				size_t len, uint64_t hash)
 {
-	uint32_t i = t->index[probe(t, name, len, hash)];
+	uint64_t e = t->index[probe(t, name, len, hash)];
 
-	return i == FG_DSLOT_NONE ? NULL : fg_dtable_slot(t, i);
+	return e == IDX_EMPTY ? NULL : fg_dtable_slot(t, idx_slot(e));
 }
 
-static void lru_unlink(struct fg_dtable *t, struct fg_dslot *s)
+static void lru_unlink(struct fg_dtable *t, uint32_t i)
 {
-	if (s->prev != FG_DSLOT_NONE)
-		fg_dtable_slot(t, s->prev)->next = s->next;
+	if (t->prev[i] != FG_DSLOT_NONE)
+		t->next[t->prev[i]] = t->next[i];
 	else
-		t->head = s->next;
-	if (s->next != FG_DSLOT_NONE)
-		fg_dtable_slot(t, s->next)->prev = s->prev;
+		t->head = t->next[i];
+	if (t->next[i] != FG_DSLOT_NONE)
+		t->prev[t->next[i]] = t->prev[i];
 	else
-		t->tail = s->prev;
+		t->tail = t->prev[i];
 }
 
-static void lru_push_head(struct fg_dtable *t, struct fg_dslot *s)
+static void lru_push_head(struct fg_dtable *t, uint32_t i)
 {
-	uint32_t i = fg_dtable_index(t, s);
-
-	s->prev = FG_DSLOT_NONE;
-	s->next = t->head;
+	t->prev[i] = FG_DSLOT_NONE;
+	t->next[i] = t->head;
 	if (t->head != FG_DSLOT_NONE)
-		fg_dtable_slot(t, t->head)->prev = i;
+		t->prev[t->head] = i;
 	t->head = i;
 	if (t->tail == FG_DSLOT_NONE)
 		t->tail = i;
@@ -142,10 +174,12 @@ static void lru_push_head(struct fg_dtable *t, struct fg_dslot *s)
 
 void fg_dtable_touch(struct fg_dtable *t, struct fg_dslot *s)
 {
-	if (t->head == fg_dtable_index(t, s))
+	uint32_t i = fg_dtable_index(t, s);
+
+	if (t->head == i)
 		return;
-	lru_unlink(t, s);
-	lru_push_head(t, s);
+	lru_unlink(t, i);
+	lru_push_head(t, i);
 }
 
 /* Backward-shift deletion: move later members of the probe run into the
@@ -156,30 +190,33 @@ static void index_delete(struct fg_dtable *t, uint32_t hole)
 	uint32_t pos = hole;
 
 	for (;;) {
-		uint32_t i, home;
+		uint32_t home;
+		uint64_t e;
 
 		pos = (pos + 1) & t->mask;
-		i = t->index[pos];
-		if (i == FG_DSLOT_NONE)
+		e = t->index[pos];
+		if (e == IDX_EMPTY)
 			break;
-		home = (uint32_t)fg_dtable_slot(t, i)->hash & t->mask;
+		home = (uint32_t)fg_dtable_slot(t, idx_slot(e))->hash & t->mask;
 		if (((pos - home) & t->mask) >= ((pos - hole) & t->mask)) {
-			t->index[hole] = i;
+			t->index[hole] = e;
 			hole = pos;
 		}
 	}
-	t->index[hole] = FG_DSLOT_NONE;
+	t->index[hole] = IDX_EMPTY;
 }
 
 void fg_dtable_remove(struct fg_dtable *t, struct fg_dslot *s)
 {
+	uint32_t i = fg_dtable_index(t, s);
+
 	if (!s->used)
 		return;
 	index_delete(t, probe(t, s->name, s->name_len, s->hash));
-	lru_unlink(t, s);
+	lru_unlink(t, i);
 	s->used = 0;
-	s->next = t->free_head;
-	t->free_head = fg_dtable_index(t, s);
+	t->next[i] = t->free_head;
+	t->free_head = i;
 	t->n--;
 }
 
@@ -191,8 +228,8 @@ struct fg_dslot *fg_dtable_get(struct fg_dtable *t, const char *name,
 	uint32_t i, gen;
 
 	*created = false;
-	if (t->index[pos] != FG_DSLOT_NONE) {
-		s = fg_dtable_slot(t, t->index[pos]);
+	if (t->index[pos] != IDX_EMPTY) {
+		s = fg_dtable_slot(t, idx_slot(t->index[pos]));
 		fg_dtable_touch(t, s);
 		return s;
 	}
@@ -206,7 +243,7 @@ struct fg_dslot *fg_dtable_get(struct fg_dtable *t, const char *name,
 	}
 	i = t->free_head;
 	s = fg_dtable_slot(t, i);
-	t->free_head = s->next;
+	t->free_head = t->next[i];
 	gen = s->gen + 1;
 	memset(s, 0, t->stride);
 	s->gen = gen;
@@ -214,8 +251,8 @@ struct fg_dslot *fg_dtable_get(struct fg_dtable *t, const char *name,
 	s->hash = hash;
 	s->name_len = (uint16_t)len;
 	memcpy(s->name, name, len);
-	t->index[pos] = i;
-	lru_push_head(t, s);
+	t->index[pos] = idx_entry(hash, i);
+	lru_push_head(t, i);
 	t->n++;
 	*created = true;
 	return s;
@@ -228,7 +265,9 @@ struct fg_dslot *fg_dtable_oldest(struct fg_dtable *t)
 
 struct fg_dslot *fg_dtable_newer(struct fg_dtable *t, struct fg_dslot *s)
 {
-	return s->prev == FG_DSLOT_NONE ? NULL : fg_dtable_slot(t, s->prev);
+	uint32_t p = t->prev[fg_dtable_index(t, s)];
+
+	return p == FG_DSLOT_NONE ? NULL : fg_dtable_slot(t, p);
 }
 
 uint32_t fg_dtable_count(const struct fg_dtable *t)
@@ -248,6 +287,7 @@ uint64_t fg_dtable_evictions(const struct fg_dtable *t)
 
 size_t fg_dtable_bytes(const struct fg_dtable *t)
 {
-	return (size_t)t->cap * t->stride +
+	return (size_t)t->cap * (t->stride + sizeof(*t->prev) +
+				 sizeof(*t->next)) +
 	       ((size_t)t->mask + 1) * sizeof(*t->index) + sizeof(*t);
 }

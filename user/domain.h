@@ -21,7 +21,6 @@
 
 struct fg_dslot {
 	uint64_t hash;
-	uint32_t prev, next;	/* LRU list, most recent at head */
 	uint32_t gen;		/* bumped on every reuse of the slot */
 	uint16_t name_len;
 	uint8_t used;

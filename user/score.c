@@ -59,10 +59,13 @@
  */
 #define FG_GROWTH_MIN_SPAN	60.0
 
-/* Address entry flag: allowlisted ASN or prefix; kept so the lookup is
- * cached, but not counted in any feature.
+/* Address entry flags. ALLOWED: allowlisted ASN or prefix, kept so the
+ * lookup is cached but not counted in any feature. SHARED: seen in the
+ * reuse index under another zone when this name last answered with it;
+ * the bit stays until the address ages out of this name's window.
  */
 #define AENT_ALLOWED		1
+#define AENT_SHARED		2
 
 struct aent {
 	uint8_t bytes[16];
@@ -85,17 +88,28 @@ struct sample_ring {
 	struct sample v[FG_RESP_SAMPLES];
 };
 
+/* Distinct counts of a name's address set, redone only when the set's
+ * membership changes: most responses repeat known addresses.
+ */
+struct set_counts {
+	uint16_t n, p24, asns, cc, shared;
+	float entropy;
+};
+
 struct name_state {
 	uint32_t start, last;		/* ticks: observation start, last seen */
 	uint64_t set_hash;		/* order-free hash of the last answer */
+	uint32_t set_expires;		/* tick its TTL runs out */
 	uint32_t zkey;			/* zone identity for the reuse index */
 	uint32_t allow_gen;
 	uint16_t reg_off;		/* registrable domain = name + reg_off */
 	uint8_t allowed;
 	uint8_t flagged;
 	uint8_t kind;
+	uint8_t dirty;			/* counts are stale */
 	uint16_t n_addrs;
 	float score;
+	struct set_counts counts;
 	struct sample_ring ring;
 	struct aent addrs[];
 };
@@ -152,6 +166,7 @@ struct fg_scorer {
 	uint32_t allow_gen;
 	uint32_t short_ticks, long_ticks;
 	struct shared_ent *shared;
+	uint32_t *shared_tag;		/* hash bits per entry, 0 = unused */
 	uint32_t shared_mask, shared_used;
 	struct scratch_ent scratch[FG_SCRATCH_SIZE];
 	uint32_t stamp;
@@ -353,9 +368,12 @@ static uint64_t wide_key(const struct aent *e)
 
 /* ---- reuse index ---- */
 
-static uint32_t shared_pos(const struct fg_scorer *sc, const struct fg_addr *a)
+/* Entries are never freed, only displaced, so a probe may stop at the
+ * first unused one. Tags keep a miss to one or two cache lines.
+ */
+static uint32_t shared_tag_of(uint64_t h)
 {
-	return (uint32_t)addr_hash(a) & sc->shared_mask;
+	return (uint32_t)(h >> 32) | 1;
 }
 
 static uint32_t shared_newest(const struct shared_ent *e)
@@ -369,51 +387,61 @@ static uint32_t shared_newest(const struct shared_ent *e)
 }
 
 static struct shared_ent *shared_find(struct fg_scorer *sc,
-				      const struct fg_addr *a)
+				      const struct fg_addr *a, uint64_t h)
 {
-	uint32_t pos = shared_pos(sc, a);
+	uint32_t pos = (uint32_t)h, tag = shared_tag_of(h);
 
 	for (int i = 0; i < FG_SHARED_PROBE; i++) {
-		struct shared_ent *e = &sc->shared[(pos + i) & sc->shared_mask];
+		uint32_t k = (pos + i) & sc->shared_mask;
 
-		if (e->used && same_addr(e->bytes, e->family, a))
-			return e;
+		if (!sc->shared_tag[k])
+			return NULL;
+		if (sc->shared_tag[k] == tag &&
+		    same_addr(sc->shared[k].bytes, sc->shared[k].family, a))
+			return &sc->shared[k];
 	}
 	return NULL;
+}
+
+/* A free entry in a's probe window, else the one unused longest. */
+static struct shared_ent *shared_claim(struct fg_scorer *sc,
+				       const struct fg_addr *a, uint64_t h)
+{
+	uint32_t pos = (uint32_t)h, oldest_t = UINT32_MAX, victim = 0;
+
+	for (int i = 0; i < FG_SHARED_PROBE; i++) {
+		uint32_t k = (pos + i) & sc->shared_mask, t;
+
+		if (!sc->shared_tag[k]) {
+			victim = k;
+			sc->shared_used++;
+			goto claim;
+		}
+		t = shared_newest(&sc->shared[k]);
+		if (t < oldest_t) {
+			oldest_t = t;
+			victim = k;
+		}
+	}
+	sc->st.shared_evictions++;
+claim:
+	sc->shared_tag[victim] = shared_tag_of(h);
+	memset(&sc->shared[victim], 0, sizeof(sc->shared[victim]));
+	memcpy(sc->shared[victim].bytes, a->bytes, 16);
+	sc->shared[victim].family = a->family;
+	sc->shared[victim].used = 1;
+	return &sc->shared[victim];
 }
 
 static void shared_note(struct fg_scorer *sc, const struct fg_addr *a,
 			uint32_t zkey, uint32_t tick)
 {
-	uint32_t pos = shared_pos(sc, a), oldest_t = UINT32_MAX;
-	struct shared_ent *e = shared_find(sc, a), *victim = NULL;
+	uint64_t h = addr_hash(a);
+	struct shared_ent *e = shared_find(sc, a, h);
 	int way = 0;
 
-	if (!e) {
-		for (int i = 0; i < FG_SHARED_PROBE; i++) {
-			struct shared_ent *c =
-				&sc->shared[(pos + i) & sc->shared_mask];
-			uint32_t t = c->used ? shared_newest(c) : 0;
-
-			if (!c->used) {
-				victim = c;
-				break;
-			}
-			if (t < oldest_t) {
-				oldest_t = t;
-				victim = c;
-			}
-		}
-		if (victim->used)
-			sc->st.shared_evictions++;
-		else
-			sc->shared_used++;
-		e = victim;
-		memset(e, 0, sizeof(*e));
-		memcpy(e->bytes, a->bytes, 16);
-		e->family = a->family;
-		e->used = 1;
-	}
+	if (!e)
+		e = shared_claim(sc, a, h);
 	/* Refresh this zone's way, else take a free or the stalest way. */
 	for (int i = 0; i < FG_SHARED_WAYS; i++) {
 		if (e->zone[i] == zkey) {
@@ -436,7 +464,7 @@ static bool shared_with_other(struct fg_scorer *sc, const struct aent *a,
 	struct shared_ent *e;
 
 	memcpy(addr.bytes, a->bytes, 16);
-	e = shared_find(sc, &addr);
+	e = shared_find(sc, &addr, addr_hash(&addr));
 	if (!e)
 		return false;
 	for (int i = 0; i < FG_SHARED_WAYS; i++)
@@ -497,7 +525,9 @@ struct fg_scorer *fg_scorer_new(const struct fg_settings *s,
 	sc->names = fg_dtable_new(s->max_domains, name_payload(s));
 	sc->zones = fg_dtable_new(zones, sizeof(struct zone_state));
 	sc->shared = calloc(shared, sizeof(*sc->shared));
-	if (!sc->psl || !sc->names || !sc->zones || !sc->shared) {
+	sc->shared_tag = calloc(shared, sizeof(*sc->shared_tag));
+	if (!sc->psl || !sc->names || !sc->zones || !sc->shared ||
+	    !sc->shared_tag) {
 		fg_scorer_free(sc);
 		return NULL;
 	}
@@ -517,6 +547,7 @@ void fg_scorer_free(struct fg_scorer *sc)
 	fg_dtable_free(sc->names);
 	fg_dtable_free(sc->zones);
 	free(sc->shared);
+	free(sc->shared_tag);
 	if (sc->psl_owned)
 		psl_free(sc->psl_owned);
 	free(sc);
@@ -554,7 +585,7 @@ static bool addr_allowed(const struct fg_scorer *sc, const struct aent *e)
 static struct aent *set_add(struct fg_scorer *sc, struct aent *set,
 			    unsigned int *n, unsigned int cap,
 			    const struct fg_addr *a, uint32_t tick,
-			    uint64_t *full)
+			    uint64_t *full, bool *added)
 {
 	unsigned int oldest = 0;
 	struct aent *e;
@@ -573,6 +604,7 @@ static struct aent *set_add(struct fg_scorer *sc, struct aent *set,
 		e = &set[oldest];
 		(*full)++;
 	}
+	*added = true;
 	memcpy(e->bytes, a->bytes, 16);
 	e->family = a->family;
 	e->first = e->last = tick;
@@ -608,6 +640,8 @@ static void name_restart(struct name_state *ns, uint32_t tick)
 {
 	ns->start = tick;
 	ns->set_hash = 0;
+	ns->set_expires = 0;
+	ns->dirty = 1;
 	ns->flagged = 0;
 	ns->kind = FG_KIND_NONE;
 	ns->score = 0;
@@ -629,10 +663,13 @@ static void name_allow_refresh(struct fg_scorer *sc, struct fg_dslot *slot,
 {
 	ns->allowed = fg_allowlist_domain(sc->allow, slot->name) ||
 		      fg_allowlist_cname(sc->allow, slot->name);
-	for (unsigned int i = 0; i < ns->n_addrs; i++)
-		ns->addrs[i].flags = addr_allowed(sc, &ns->addrs[i]) ?
-				     AENT_ALLOWED : 0;
+	for (unsigned int i = 0; i < ns->n_addrs; i++) {
+		ns->addrs[i].flags &= (uint8_t)~AENT_ALLOWED;
+		if (addr_allowed(sc, &ns->addrs[i]))
+			ns->addrs[i].flags |= AENT_ALLOWED;
+	}
 	ns->allow_gen = sc->allow_gen;
+	ns->dirty = 1;
 }
 
 static struct zone_state *zone_find(struct fg_scorer *sc,
@@ -682,9 +719,10 @@ static void zone_add_addr(struct fg_scorer *sc, struct zone_state *zs,
 			  const struct fg_addr *a, uint32_t tick)
 {
 	unsigned int n = zs->n_addrs;
+	bool added;
 
 	set_add(sc, zs->addrs, &n, FG_NS_ADDRS_MAX, a, tick,
-		&sc->st.ns_set_full);
+		&sc->st.ns_set_full, &added);
 	zs->n_addrs = (uint8_t)n;
 }
 
@@ -904,13 +942,6 @@ static void set_feature(struct eval *ev, enum fg_feature f, double v,
 	ev->known[f] = known;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void ttl_features(struct eval *ev, const struct sample *w,
 			 unsigned int n)
 {
@@ -923,7 +954,15 @@ static void ttl_features(struct eval *ev, const struct sample *w,
 	}
 	for (unsigned int i = 0; i < n; i++)
 		ttl[i] = w[i].ttl;
-	qsort(ttl, n, sizeof(ttl[0]), cmp_u32);
+	/* At most FG_RESP_SAMPLES values: insertion sort. */
+	for (unsigned int i = 1; i < n; i++) {
+		uint32_t t = ttl[i];
+		unsigned int j = i;
+
+		for (; j > 0 && ttl[j - 1] > t; j--)
+			ttl[j] = ttl[j - 1];
+		ttl[j] = t;
+	}
 	set_feature(ev, FG_F_TTL_MIN, ttl[0], true);
 	set_feature(ev, FG_F_TTL_MEDIAN, n % 2 ? ttl[n / 2] :
 		    (ttl[n / 2 - 1] + (double)ttl[n / 2]) / 2, true);
@@ -945,17 +984,12 @@ static double wide_entropy(const struct fg_scorer *sc,
 	return clamp((log2(n) - sum / n) / log2(n), 0, 1);
 }
 
-static void address_features(struct fg_scorer *sc, struct name_state *ns,
-			     uint32_t tick, struct eval *ev)
+static void count_set(struct fg_scorer *sc, struct name_state *ns)
 {
 	struct scratch_ent *blocks[FG_ADDRS_PER_DOMAIN_MAX];
-	uint32_t from_long = since(tick, sc->long_ticks);
-	uint32_t from_short = since(tick, sc->short_ticks);
-	unsigned int n = 0, p24 = 0, nb = 0, asns = 0, cc = 0, shared = 0;
-	unsigned int grow = 0;
-	double span;
+	struct set_counts c = { 0 };
+	unsigned int nb = 0;
 
-	ns->n_addrs = (uint16_t)set_prune(ns->addrs, ns->n_addrs, from_long);
 	scratch_begin(sc);
 	for (unsigned int i = 0; i < ns->n_addrs; i++) {
 		const struct aent *e = &ns->addrs[i];
@@ -963,39 +997,66 @@ static void address_features(struct fg_scorer *sc, struct name_state *ns,
 
 		if (e->flags & AENT_ALLOWED)
 			continue;
-		n++;
-		p24 += scratch_add(sc, prefix_key(KEY_P24, e))->count == 1;
+		c.n++;
+		c.p24 += scratch_add(sc, prefix_key(KEY_P24, e))->count == 1;
 		b = scratch_add(sc, wide_key(e));
 		if (b->count == 1)
 			blocks[nb++] = b;
 		if (e->asn)
-			asns += scratch_add(sc, make_key(KEY_ASN, 0,
-							 e->asn))->count == 1;
+			c.asns += scratch_add(sc, make_key(KEY_ASN, 0,
+							   e->asn))->count == 1;
 		if (e->country)
-			cc += scratch_add(sc, make_key(KEY_CC, 0,
-						       e->country))->count == 1;
-		if (sc->shared_used &&
-		    shared_with_other(sc, e, ns->zkey, from_long))
-			shared++;
-		/* Addresses of the first answer are where we came in, not
-		 * growth.
-		 */
-		if (e->first > ns->start && e->first >= from_short)
-			grow++;
+			c.cc += scratch_add(sc, make_key(KEY_CC, 0,
+							 e->country))->count == 1;
+		c.shared += !!(e->flags & AENT_SHARED);
 	}
-	set_feature(ev, FG_F_ADDRESSES, n, true);
-	set_feature(ev, FG_F_PREFIXES, p24, true);
-	set_feature(ev, FG_F_PREFIX16_ENTROPY, wide_entropy(sc, blocks, nb, n),
-		    true);
-	set_feature(ev, FG_F_ASNS, asns, sc->asn != NULL);
-	set_feature(ev, FG_F_COUNTRIES, cc, sc->geo != NULL);
-	set_feature(ev, FG_F_SHARED, shared, true);
-	set_feature(ev, FG_F_HOLZ, FG_HOLZ_A * n + FG_HOLZ_ASN * asns,
+	c.entropy = (float)wide_entropy(sc, blocks, nb, c.n);
+	ns->counts = c;
+	ns->dirty = 0;
+}
+
+/* Addresses first seen in the short window, per minute. Addresses of the
+ * first answer are where we came in, not growth.
+ */
+static double growth(const struct fg_scorer *sc, const struct name_state *ns,
+		     uint32_t tick)
+{
+	uint32_t from = since(tick, sc->short_ticks);
+	uint32_t begin = ns->start > from ? ns->start : from;
+	unsigned int grow = 0;
+	double span;
+
+	for (unsigned int i = 0; i < ns->n_addrs; i++) {
+		const struct aent *e = &ns->addrs[i];
+
+		grow += !(e->flags & AENT_ALLOWED) && e->first > ns->start &&
+			e->first >= from;
+	}
+	span = (double)(tick - begin) / FG_TICKS_PER_SEC;
+	return grow * 60.0 / fmax(span, FG_GROWTH_MIN_SPAN);
+}
+
+static void address_features(struct fg_scorer *sc, struct name_state *ns,
+			     uint32_t tick, struct eval *ev)
+{
+	unsigned int n = set_prune(ns->addrs, ns->n_addrs,
+				   since(tick, sc->long_ticks));
+	const struct set_counts *c = &ns->counts;
+
+	if (n != ns->n_addrs)
+		ns->dirty = 1;
+	ns->n_addrs = (uint16_t)n;
+	if (ns->dirty)
+		count_set(sc, ns);
+	set_feature(ev, FG_F_ADDRESSES, c->n, true);
+	set_feature(ev, FG_F_PREFIXES, c->p24, true);
+	set_feature(ev, FG_F_PREFIX16_ENTROPY, c->entropy, true);
+	set_feature(ev, FG_F_ASNS, c->asns, sc->asn != NULL);
+	set_feature(ev, FG_F_COUNTRIES, c->cc, sc->geo != NULL);
+	set_feature(ev, FG_F_SHARED, c->shared, true);
+	set_feature(ev, FG_F_HOLZ, FG_HOLZ_A * c->n + FG_HOLZ_ASN * c->asns,
 		    sc->asn != NULL);
-	span = (double)(tick - (ns->start > from_short ? ns->start :
-				from_short)) / FG_TICKS_PER_SEC;
-	set_feature(ev, FG_F_GROWTH,
-		    grow * 60.0 / fmax(span, FG_GROWTH_MIN_SPAN), true);
+	set_feature(ev, FG_F_GROWTH, growth(sc, ns, tick), true);
 }
 
 static void behaviour_features(struct fg_scorer *sc,
@@ -1167,6 +1228,68 @@ static struct fg_dslot *name_slot(struct fg_scorer *sc, const char *owner,
 	return slot;
 }
 
+/* Add the group's addresses to the name's set; asn[] gets each one's
+ * origin. Returns true if one of them turned out to be shared with
+ * another suspicious zone.
+ */
+static bool name_add_addresses(struct fg_scorer *sc, struct name_state *ns,
+			       const struct fg_response *r,
+			       const struct group *g, uint32_t tick,
+			       uint32_t *asn)
+{
+	uint32_t from = since(tick, sc->long_ticks);
+	unsigned int n = ns->n_addrs;
+	bool newly_shared = false;
+
+	for (unsigned int k = 0; k < g->n; k++) {
+		struct aent *e;
+
+		bool added = false;
+
+		e = set_add(sc, ns->addrs, &n, sc->s.max_addrs_per_domain,
+			    &r->answers[g->idx[k]].addr, tick,
+			    &sc->st.addr_set_full, &added);
+		ns->dirty |= added;
+		asn[k] = e->asn;
+		if (sc->shared_used && !(e->flags & AENT_SHARED) &&
+		    shared_with_other(sc, e, ns->zkey, from)) {
+			e->flags |= AENT_SHARED;
+			newly_shared = true;
+			ns->dirty = 1;
+		}
+	}
+	ns->n_addrs = (uint16_t)n;
+	return newly_shared;
+}
+
+/* Record the response in the sample ring. A response that repeats the
+ * current answer before its TTL ran out came from a cache: it only
+ * raises the TTL estimate (caches hand out what is left of the TTL) and
+ * is neither a change nor a non-change. Returns true for such a hit.
+ */
+static bool name_sample(struct name_state *ns, const struct group *g,
+			uint32_t tick)
+{
+	bool changed = ns->ring.total && g->set_hash != ns->set_hash;
+	uint64_t expires = tick + (uint64_t)g->min_ttl * FG_TICKS_PER_SEC;
+	bool hit = ns->ring.total && !changed && tick < ns->set_expires;
+
+	if (hit) {
+		struct sample *last = &ns->ring.v[(ns->ring.head +
+						   FG_RESP_SAMPLES - 1) %
+						  FG_RESP_SAMPLES];
+
+		if (g->min_ttl > last->ttl)
+			last->ttl = g->min_ttl;
+	} else {
+		ring_push(&ns->ring, tick, g->min_ttl, changed);
+		ns->set_expires = expires > UINT32_MAX ? UINT32_MAX :
+				  (uint32_t)expires;
+	}
+	ns->set_hash = g->set_hash;
+	return hit;
+}
+
 static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 			 const struct group *g, uint32_t tick, double now,
 			 struct fg_verdict *out, int max_out)
@@ -1176,9 +1299,8 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 	struct fg_dslot *slot;
 	struct name_state *ns;
 	struct zone_state *zs;
-	unsigned int n;
+	bool was, shared, hit;
 	struct eval ev;
-	bool was;
 	size_t len;
 
 	if (!name_ok(owner, &len)) {
@@ -1196,15 +1318,8 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 		return 0;
 	}
 	sc->st.records += g->n;
-	n = ns->n_addrs;
-	for (unsigned int k = 0; k < g->n; k++)
-		asn[k] = set_add(sc, ns->addrs, &n, sc->s.max_addrs_per_domain,
-				 &r->answers[g->idx[k]].addr, tick,
-				 &sc->st.addr_set_full)->asn;
-	ns->n_addrs = (uint16_t)n;
-	ring_push(&ns->ring, tick, g->min_ttl,
-		  ns->ring.total && g->set_hash != ns->set_hash);
-	ns->set_hash = g->set_hash;
+	shared = name_add_addresses(sc, ns, r, g, tick, asn);
+	hit = name_sample(ns, g, tick);
 
 	/* A name that is an NS host of its own zone feeds the zone's NS
 	 * address diversity whatever section its addresses came in.
@@ -1214,6 +1329,11 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 		for (unsigned int k = 0; k < g->n; k++)
 			zone_add_addr(sc, zs, &r->answers[g->idx[k]].addr, tick);
 
+	/* A cache hit brings no new address and no new sample, so the score
+	 * of a name that is not flagged cannot have risen: skip the work.
+	 */
+	if (hit && !shared && !ns->flagged)
+		return 0;
 	evaluate(sc, slot, ns, tick, &ev);
 	was = ns->flagged;
 	ns->flagged = ev.flagged;
@@ -1382,5 +1502,6 @@ void fg_scorer_stats(const struct fg_scorer *sc, struct fg_scorer_stats *st)
 	st->zones = fg_dtable_count(sc->zones);
 	st->bytes = sizeof(*sc) + fg_dtable_bytes(sc->names) +
 		    fg_dtable_bytes(sc->zones) +
-		    ((size_t)sc->shared_mask + 1) * sizeof(*sc->shared);
+		    ((size_t)sc->shared_mask + 1) *
+		    (sizeof(*sc->shared) + sizeof(*sc->shared_tag));
 }
