@@ -26,7 +26,8 @@
 #define FG_MSG_BUF		(FG_MSG_MASK + 1 + 64)
 
 /* Records carried per event. 48 covers a 32-address answer plus NS and
- * glue; more are counted (rr_capped) and the event is flagged partial.
+ * glue; more are counted (rr_capped) and the event is flagged
+ * FG_EVF_RR_CAPPED.
  */
 #define FG_MAX_RR		48
 /* Resource records walked per message, interesting or not (OPT, RRSIG,
@@ -77,7 +78,10 @@ struct fg_rr {
 };
 
 /* Event flags. */
-#define FG_EVF_PARTIAL		(1 << 0) /* a fault stopped the walk; rr[] holds what came before it */
+/* The response may hold more than rr[]: a fault stopped the walk (fault
+ * says which; rr[] holds what came before it) or the TC bit was set.
+ */
+#define FG_EVF_PARTIAL		(1 << 0)
 #define FG_EVF_TC		(1 << 1) /* TC bit set: the resolver will retry over TCP */
 #define FG_EVF_MSG_CAPPED	(1 << 2) /* message longer than FG_MSG_MAX */
 #define FG_EVF_RR_CAPPED	(1 << 3) /* more than FG_MAX_RR records of interest */

@@ -35,7 +35,7 @@ static int parse_common(int argc, char **argv, const char *usage_text,
 	for (; extra && extra->name && n < 15; extra++)
 		opts[n++] = *extra;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hvi:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvi:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			printf("%s", usage_text);

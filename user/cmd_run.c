@@ -24,6 +24,7 @@ struct bpf_program;
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "frame.h"
 #include "log.h"
 #include "pipeline.h"
 
@@ -40,9 +41,6 @@ struct bpf_program;
  * counted and skipped.
  */
 #define FG_REPLAY_FRAME_MAX	3500
-/* Linux cooked capture headers. */
-#define SLL_HDR_LEN		16
-#define SLL2_HDR_LEN		20
 
 static volatile sig_atomic_t stop;
 
@@ -330,61 +328,12 @@ struct replay_stats {
 	uint64_t dropped;
 };
 
-/* Rebuilds an Ethernet frame from a capture record, whatever its link
- * type. Returns the frame length or 0 when the frame cannot be used.
- */
-static size_t to_ethernet(int dlt, const u_char *pkt, size_t caplen,
-			  u_char *out, size_t outsz)
-{
-	uint16_t proto;
-	size_t hdr;
-
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (caplen > outsz)
-			return 0;
-		memcpy(out, pkt, caplen);
-		return caplen;
-	case DLT_LINUX_SLL:
-		hdr = SLL_HDR_LEN;
-		if (caplen < hdr)
-			return 0;
-		proto = (pkt[14] << 8) | pkt[15];
-		break;
-	case DLT_LINUX_SLL2:
-		hdr = SLL2_HDR_LEN;
-		if (caplen < hdr)
-			return 0;
-		proto = (pkt[0] << 8) | pkt[1];
-		break;
-	case DLT_RAW:
-		hdr = 0;
-		if (!caplen)
-			return 0;
-		proto = (pkt[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
-		break;
-	default:
-		return 0;
-	}
-	if (caplen - hdr + ETH_HLEN > outsz)
-		return 0;
-	memset(out, 0, ETH_HLEN);
-	out[12] = proto >> 8;
-	out[13] = proto & 0xff;
-	memcpy(out + ETH_HLEN, pkt + hdr, caplen - hdr);
-	return caplen - hdr + ETH_HLEN;
-}
-
-static bool linktype_supported(int dlt)
-{
-	return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL ||
-	       dlt == DLT_LINUX_SLL2 || dlt == DLT_RAW;
-}
-
 static void print_replay_summary(const struct replay_stats *rs,
 				 const struct fg_stats *st,
 				 const struct fg_pipe_stats *ps)
 {
+	int mal = 0;
+
 	fprintf(stderr, "replay summary:\n");
 	fprintf(stderr, "  frames              %llu\n",
 		(unsigned long long)rs->frames);
@@ -396,14 +345,16 @@ static void print_replay_summary(const struct replay_stats *rs,
 		(unsigned long long)st->dns_responses);
 	fprintf(stderr, "  records             %llu\n",
 		(unsigned long long)st->records);
-	fprintf(stderr, "  malformed:");
+	fprintf(stderr, "  malformed:         ");
 #define FG_PRINT_MAL(name, help)					\
-	if (!strncmp(#name, "mal_", 4) && st->name)			\
+	if (!strncmp(#name, "mal_", 4) && st->name) {			\
 		fprintf(stderr, " %s=%llu", #name + 4,			\
-			(unsigned long long)st->name);
+			(unsigned long long)st->name);			\
+		mal++;							\
+	}
 	FG_COUNTERS(FG_PRINT_MAL)
 #undef FG_PRINT_MAL
-	fprintf(stderr, "\n");
+	fprintf(stderr, "%s\n", mal ? "" : " none");
 	fprintf(stderr, "  verdicts            %llu\n",
 		(unsigned long long)ps->verdicts);
 	fprintf(stderr, "  blocks              %llu\n",
@@ -445,7 +396,7 @@ int cmd_replay(int argc, char **argv)
 		return FG_EXIT_FAIL;
 	}
 	dlt = pcap_datalink(pc);
-	if (!linktype_supported(dlt)) {
+	if (!fg_linktype_supported(dlt)) {
 		fprintf(stderr, "fluxguard: %s: link type %s is not supported "
 			"(Ethernet, Linux cooked and raw IP are)\n",
 			argv[optind], pcap_datalink_val_to_name(dlt) ?: "?");
@@ -481,7 +432,8 @@ int cmd_replay(int argc, char **argv)
 		size_t len;
 
 		rs.frames++;
-		len = to_ethernet(dlt, pkt, hdr->caplen, frame, sizeof(frame));
+		len = fg_to_ethernet(dlt, pkt, hdr->caplen, frame,
+				     sizeof(frame));
 		if (!len || len < ETH_HLEN) {
 			rs.skipped++;
 			continue;

@@ -22,6 +22,8 @@ step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
 cleanup() {
 	set +e
+	# tail and jq are children of the background subshell.
+	[ -n "$tail_pid" ] && pkill -P "$tail_pid" 2>/dev/null
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 	[ -n "$fg_pid" ] && kill "$fg_pid" 2>/dev/null
 	wait 2>/dev/null
@@ -75,7 +77,7 @@ step "Attaching fluxguard natively to $LAB_GW_IN and $LAB_GW_OUT on the gateway"
 fg_pid=$!
 wait_for 10 test -e "/sys/fs/bpf/fluxguard/link_$LAB_GW_IN" ||
 	{ cat "$work/run.log"; exit 1; }
-on_gw bpftool net show | grep xdp || true
+on_gw bpftool net show | sed -n '/^xdp:/,/^$/p'
 touch "$events"
 show_events &
 tail_pid=$!
@@ -91,10 +93,10 @@ for ((round = 1; round <= DEMO_SECONDS; round++)); do
 done
 
 step "The pinned block map, as bpftool sees it (first entries)"
-bpftool map dump pinned /sys/fs/bpf/fluxguard/fg_block_v4 | head -n 40
+bpftool map dump pinned /sys/fs/bpf/fluxguard/fg_block_v4 | head -n 40 || true
 
 step "fluxguard list"
-on_gw "$FLUXGUARD" list | head -n 20
+on_gw "$FLUXGUARD" list | head -n 20 || true
 
 step "fluxguard status"
 on_gw "$FLUXGUARD" status
