@@ -36,17 +36,21 @@ TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 TEST_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+# libFuzzer harnesses are built by clang from the library's sources, not
+# from the gcc library, so that every parser is instrumented.
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
 HDRS       := $(wildcard include/*.h user/*.h)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check bench fuzz vmlinux clean
+.PHONY: all deps demo test check bench fuzz vmlinux install clean
 
 all: $(BUILD)/fluxguard $(BPF_OBJS) $(TEST_BINS) $(BENCH_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/bench:
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/fluxguard.h | $(BUILD)
@@ -77,6 +81,10 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(HDRS) $(SKELS) | $(BUILD)/bench
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(HDRS) $(SKELS) $(wildcard tests/fuzz/*.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) -Itests/unit $< $(USER_SRCS) $(LDLIBS) -o $@
+
 # Kernel types, only for programs that need CO-RE; packet parsing uses
 # UAPI headers alone.
 vmlinux: vmlinux/vmlinux.h
@@ -100,6 +108,17 @@ bench: deps all
 
 fuzz: deps
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+PREFIX ?= /usr/local
+# Configuration is installed only where none exists yet.
+install: $(BUILD)/fluxguard
+	$(Q)install -D -m 0755 $(BUILD)/fluxguard $(DESTDIR)$(PREFIX)/sbin/fluxguard
+	$(Q)install -d $(DESTDIR)/etc/fluxguard
+	$(Q)for f in fluxguard.conf allowlist.conf; do \
+		[ -e $(DESTDIR)/etc/fluxguard/$$f ] || \
+		install -m 0644 etc/$$f $(DESTDIR)/etc/fluxguard/$$f; done
+	$(Q)install -D -m 0644 etc/fluxguard.service \
+		$(DESTDIR)/etc/systemd/system/fluxguard.service
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
