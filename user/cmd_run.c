@@ -348,7 +348,7 @@ static void print_replay_summary(const struct replay_stats *rs,
 	fprintf(stderr, "  malformed:         ");
 #define FG_PRINT_MAL(name, help)					\
 	if (!strncmp(#name, "mal_", 4) && st->name) {			\
-		fprintf(stderr, " %s=%llu", #name + 4,			\
+		fprintf(stderr, " %s=%llu", &#name[4],			\
 			(unsigned long long)st->name);			\
 		mal++;							\
 	}
