@@ -29,7 +29,9 @@ die() { echo "replay.sh: $*" >&2; exit 1; }
 for t in editcap mergecap capinfos tshark; do
 	command -v "$t" >/dev/null || die "$t missing: run scripts/deps.sh"
 done
-[ $((RUNS % 2)) = 1 ] && [ "$RUNS" -ge 3 ] || die "REPLAY_RUNS: odd, >= 3"
+if [ $((RUNS % 2)) != 1 ] || [ "$RUNS" -lt 3 ]; then
+	die "REPLAY_RUNS must be odd and at least 3"
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
