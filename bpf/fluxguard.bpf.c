@@ -193,6 +193,7 @@ struct dns_src {
 	__u32 wire_len;		/* payload length the UDP header claims */
 	__u16 sport, dport;
 	int ipv6;
+	int query;		/* a query to match responses against */
 };
 
 /* Copies the response into an event, walks it and submits or discards
@@ -276,6 +277,14 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		off += 4;
 	}
 	r->off = off;
+	if (src->query) {
+		/* Only the question matters for matching. */
+		if (!ev->qname_off)
+			goto discard_quiet;
+		st->query_events++;
+		flags = FG_EVF_QUERY;
+		goto submit;
+	}
 
 	if (r->total)
 		bpf_loop(FG_MAX_RR_WALK, rr_step, &wk, 0);
@@ -299,7 +308,10 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		flags |= FG_EVF_PARTIAL;
 	if (fault)
 		st->partial++;
+	st->events++;
+	st->records += r->n_rr;
 
+submit:
 	ev->ts_ns = now_ns(cfg);
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->n_rr = r->n_rr;
@@ -320,8 +332,6 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	ev->dns_flags = dns_flags;
 	ev->msg_len = len;
 	ev->wire_len = src->wire_len;
-	st->events++;
-	st->records += r->n_rr;
 
 	/* Waking the consumer per event costs more than parsing it: wake
 	 * only once enough is pending, the consumer's poll timeout covers
@@ -356,11 +366,18 @@ static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
 		return;
 	}
 	src.sport = bpf_ntohs(udp->source);
-	if (!is_dns_port(cfg, src.sport)) {
-		st->not_dns++;
-		return;
-	}
 	src.dport = bpf_ntohs(udp->dest);
+	if (!is_dns_port(cfg, src.sport)) {
+		/* Queries are parsed only when userspace matches answers
+		 * against them; otherwise they are just not responses.
+		 */
+		if (!(cfg->flags & FG_CFG_TRACK_QUERIES) ||
+		    !is_dns_port(cfg, src.dport)) {
+			st->not_dns++;
+			return;
+		}
+		src.query = 1;
+	}
 	ulen = bpf_ntohs(udp->len);
 	dns = (void *)(udp + 1);
 	if (ulen < sizeof(*udp) + FG_DNS_HDR_LEN ||
@@ -369,16 +386,22 @@ static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
 		return;
 	}
 	dns_flags = ((__u16)dns[2] << 8) | dns[3];
-	if (!(dns_flags & DNS_QR)) {
-		st->dns_queries++;
-		return;
-	}
 	if (dns_flags & DNS_OPCODE) {
 		/* NOTIFY, UPDATE and friends carry no resolution. */
 		st->not_dns++;
 		return;
 	}
-	st->dns_responses++;
+	if (!(dns_flags & DNS_QR)) {
+		st->dns_queries++;
+		if (!src.query)
+			return;
+	} else if (src.query) {
+		/* A response to a DNS port is no answer to a client. */
+		st->not_dns++;
+		return;
+	} else {
+		st->dns_responses++;
+	}
 	if (cfg->flags & FG_CFG_NO_EVENTS)
 		return;
 

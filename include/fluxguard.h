@@ -86,6 +86,10 @@ struct fg_rr {
 #define FG_EVF_MSG_CAPPED	(1 << 2) /* message longer than FG_MSG_MAX */
 #define FG_EVF_RR_CAPPED	(1 << 3) /* more than FG_MAX_RR records of interest */
 #define FG_EVF_IPV6		(1 << 4) /* transport is IPv6 (addresses are 16 bytes) */
+/* A query (QR=0) to a DNS port, emitted only with FG_CFG_TRACK_QUERIES:
+ * the question alone, n_rr is 0. saddr/sport are the client's.
+ */
+#define FG_EVF_QUERY		(1 << 5)
 
 /* One ring-buffer entry per DNS response. The fixed size keeps
  * bpf_ringbuf_reserve cheap; only the first msg_len bytes of msg and the
@@ -147,7 +151,8 @@ enum fg_fault {
 	X(fragments, "IP fragments (not parsed, passed)")		\
 	X(ext_hdr_limit, "IPv6 extension header chain too long")	\
 	X(not_dns, "UDP datagrams not from a DNS port")			\
-	X(dns_queries, "DNS queries (QR=0) from a DNS port")		\
+	X(dns_queries, "DNS queries (QR=0)")				\
+	X(query_events, "queries pushed to the ring buffer")		\
 	X(dns_responses, "DNS responses parsed")			\
 	X(dns_tc, "responses with the TC bit")				\
 	X(events, "events pushed to the ring buffer")			\
@@ -224,6 +229,7 @@ struct fg_block {
 /* Runtime switches, the single value of the fg_config array map. */
 #define FG_CFG_DRY_RUN		(1 << 0) /* count would-be drops, drop nothing */
 #define FG_CFG_NO_EVENTS	(1 << 1) /* enforce blocks only, emit no events */
+#define FG_CFG_TRACK_QUERIES	(1 << 2) /* emit queries too, for matching */
 
 struct fg_config {
 	__u32 flags;

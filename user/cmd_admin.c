@@ -308,7 +308,8 @@ static void print_counters(const struct fg_stats *s)
 static void print_scorer_status(void)
 {
 	json_error_t jerr;
-	json_t *root, *top, *d;
+	json_t *root, *top, *counters, *d;
+	const char *key;
 	size_t i;
 
 	root = json_load_file(FG_STATUS_FILE, 0, &jerr);
@@ -324,6 +325,12 @@ static void print_scorer_status(void)
 	       json_integer_value(json_object_get(root, "tracked_domains")));
 	printf("  verdicts         %lld\n",
 	       json_integer_value(json_object_get(root, "verdicts")));
+	counters = json_object_get(root, "counters");
+	if (json_object_size(counters))
+		printf("scorer counters:\n");
+	json_object_foreach(counters, key, d)
+		if (json_integer_value(d))
+			printf("  %-20s %12lld\n", key, json_integer_value(d));
 	top = json_object_get(root, "top");
 	if (json_array_size(top))
 		printf("top suspicious domains:\n  %-40s %8s %8s  %s\n",

@@ -201,6 +201,8 @@ static int write_config(const struct fg_maps *m, const struct fg_settings *s,
 	}
 	if (s->dry_run)
 		cfg.flags |= FG_CFG_DRY_RUN;
+	if (s->query_match)
+		cfg.flags |= FG_CFG_TRACK_QUERIES;
 	cfg.now_ns = now_ns;
 	if (bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY))
 		return -errno;
@@ -355,6 +357,10 @@ static void print_replay_summary(const struct replay_stats *rs,
 	FG_COUNTERS(FG_PRINT_MAL)
 #undef FG_PRINT_MAL
 	fprintf(stderr, "%s\n", mal ? "" : " none");
+	fprintf(stderr, "  queries             %llu\n",
+		(unsigned long long)ps->queries);
+	fprintf(stderr, "  unsolicited         %llu (answer no query seen; "
+		"not scored)\n", (unsigned long long)ps->unsolicited);
 	fprintf(stderr, "  verdicts            %llu\n",
 		(unsigned long long)ps->verdicts);
 	fprintf(stderr, "  blocks              %llu\n",

@@ -61,6 +61,7 @@ void fg_settings_defaults(struct fg_settings *s)
 	s->max_blocks_per_domain = 64;
 	s->max_blocks_per_minute = 600;
 	s->block_mode = FG_BLOCK_ADDRESSES;
+	s->query_match = true;
 	s->n_dns_ports = 1;
 	s->dns_ports[0] = 53;
 	s->ttl_reference = 120;
@@ -355,6 +356,8 @@ static int apply_key(struct cfg_parse *p, struct fg_settings *s,
 		return set_flag(p, k, v, &s->dry_run);
 	if (!strcmp(k, "log_answers"))
 		return set_flag(p, k, v, &s->log_answers);
+	if (!strcmp(k, "query_match"))
+		return set_flag(p, k, v, &s->query_match);
 	return cfg_error(p, "unknown key '%s'", k);
 }
 

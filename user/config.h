@@ -77,6 +77,10 @@ struct fg_settings {
 	char allowlists[FG_CFG_FILES_MAX][FG_PATH_MAX];
 	char events[FG_PATH_MAX];	/* "" none, "-" stdout, else a file */
 	bool log_answers;		/* passive DNS "answer" events */
+	/* Score only responses that answer a query seen on the wire; needs
+	 * the program on the interface the queries arrive on.
+	 */
+	bool query_match;
 	bool dry_run;
 
 	double window_short;		/* seconds: rates and TTLs */

@@ -13,6 +13,7 @@
 #include "events.h"
 #include "log.h"
 #include "pipeline.h"
+#include "queries.h"
 #include "score.h"
 
 /* Verdicts one response can produce: one per owner name in it. */
@@ -25,6 +26,10 @@
 #define FG_STATUS_TOP			10
 /* How often cap refusals are summarised in the log. */
 #define FG_CAP_LOG_SECS			10.0
+/* Unsolicited responses, with no query seen at all, before the log says
+ * that queries are probably not visible where the program is attached.
+ */
+#define FG_NO_QUERY_WARN		100
 
 struct domcount {
 	uint64_t hash;		/* 0 = empty */
@@ -42,6 +47,8 @@ struct fg_pipeline {
 	struct fg_allowlist *allow;
 	struct fg_policy *policy;
 	struct fg_scorer *scorer;
+	struct fg_queries *queries;
+	bool warned_no_queries;
 
 	struct fg_response *resp;	/* scratch, too big for the stack */
 	struct fg_verdict *verdicts;
@@ -153,6 +160,9 @@ struct fg_pipeline *fg_pipeline_new(const struct fg_settings *s,
 	p->scorer = fg_scorer_new(&p->s, p->asn, p->allow, p->policy);
 	if (!p->scorer)
 		goto fail;
+	p->queries = fg_queries_new();
+	if (!p->queries)
+		goto fail;
 	if (p->geo)
 		fg_scorer_set_geo(p->scorer, p->geo);
 	return p;
@@ -167,6 +177,7 @@ void fg_pipeline_free(struct fg_pipeline *p)
 {
 	if (!p)
 		return;
+	fg_queries_free(p->queries);
 	fg_scorer_free(p->scorer);
 	fg_policy_free(p->policy);
 	fg_allowlist_free(p->allow);
@@ -342,6 +353,17 @@ static void handle_verdict(struct fg_pipeline *p, const struct fg_verdict *v,
 	}
 }
 
+static void warn_no_queries(struct fg_pipeline *p)
+{
+	if (p->warned_no_queries || p->st.queries ||
+	    p->st.unsolicited < FG_NO_QUERY_WARN)
+		return;
+	pr_warn("%llu responses but no query seen: attach to the interface "
+		"the queries arrive on too, or set query_match = no\n",
+		(unsigned long long)p->st.unsolicited);
+	p->warned_no_queries = true;
+}
+
 int fg_pipeline_event(struct fg_pipeline *p, const void *data, size_t len)
 {
 	const struct fg_event *ev = data;
@@ -358,8 +380,18 @@ int fg_pipeline_event(struct fg_pipeline *p, const void *data, size_t len)
 		p->st.decode_errors++;
 		return -EINVAL;
 	}
+	if (ev->flags & FG_EVF_QUERY) {
+		fg_queries_add(p->queries, p->resp, ts);
+		p->st.queries++;
+		return 0;
+	}
 	if (p->events && p->s.log_answers)
 		fg_event_answer(p->events, p->resp);
+	if (p->s.query_match && !fg_queries_match(p->queries, p->resp, ts)) {
+		p->st.unsolicited++;
+		warn_no_queries(p);
+		return 0;
+	}
 
 	p->st.responses_scored++;
 	p->st.answers_scored += p->resp->n_answers;

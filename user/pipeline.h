@@ -22,6 +22,8 @@ struct fg_pipeline;
  */
 #define FG_PIPE_COUNTERS(X)						\
 	X(events, "ring-buffer events received")			\
+	X(queries, "queries remembered for matching")			\
+	X(unsolicited, "responses that answer no query seen (not scored)") \
 	X(decode_errors, "events that failed the userspace re-check")	\
 	X(responses_scored, "responses fed to the scorer")		\
 	X(answers_scored, "answer records fed to the scorer")		\

@@ -4,7 +4,9 @@
 # two namespaces of its own: exit codes and messages for bad input, manual
 # blocks of addresses and prefixes (IPv4, IPv6) that really drop traffic,
 # dry run, status, list, unload.
-set -uo pipefail
+# No pipefail: checks pipe into `grep -q`, which may close the pipe
+# early, and only grep's verdict counts.
+set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
