@@ -141,8 +141,11 @@ static int cmp_u32(const void *a, const void *b)
 static void sort_all(struct fg_allowlist *al)
 {
 	for (int k = 0; k < 2; k++)
-		qsort(al->names[k].v, al->names[k].n, sizeof(char *), cmp_str);
-	qsort(al->asns, al->n_asns, sizeof(*al->asns), cmp_u32);
+		if (al->names[k].n)
+			qsort(al->names[k].v, al->names[k].n, sizeof(char *),
+			      cmp_str);
+	if (al->n_asns)
+		qsort(al->asns, al->n_asns, sizeof(*al->asns), cmp_u32);
 }
 
 static int add_entry(struct fg_allowlist *al, enum fg_allow_kind kind,

@@ -120,7 +120,7 @@ struct ns_name {
 };
 
 struct zone_state {
-	uint32_t start, last;
+	uint32_t last;
 	uint64_t set_hash;
 	uint8_t n_names, n_addrs;
 	struct sample_ring ring;
@@ -131,7 +131,6 @@ struct zone_state {
 struct shared_ent {
 	uint8_t bytes[16];
 	uint8_t family;
-	uint8_t used;
 	uint32_t zone[FG_SHARED_WAYS];
 	uint32_t last[FG_SHARED_WAYS];
 };
@@ -217,6 +216,7 @@ const char *fg_kind_str(enum fg_kind k)
 
 /* ---- time ---- */
 
+/* A clock that steps back before the first response reads as tick 0. */
 static uint32_t to_tick(struct fg_scorer *sc, double now)
 {
 	double t;
@@ -429,7 +429,6 @@ claim:
 	memset(&sc->shared[victim], 0, sizeof(sc->shared[victim]));
 	memcpy(sc->shared[victim].bytes, a->bytes, 16);
 	sc->shared[victim].family = a->family;
-	sc->shared[victim].used = 1;
 	return &sc->shared[victim];
 }
 
@@ -738,7 +737,10 @@ static bool name_ok(const char *name, size_t *len)
 	return *len > 0 && *len <= FG_DOMAIN_NAME_MAX;
 }
 
-/* The NS records of one owner in r, and the glue of their targets. */
+/* The NS records of one owner in r, and the glue of their targets. NS
+ * state is kept per registrable domain: a delegated subzone shares the
+ * state of the registrable domain above it.
+ */
 static void zone_observe(struct fg_scorer *sc, const struct fg_response *r,
 			 unsigned int n, unsigned int first, bool *done,
 			 uint32_t tick)
@@ -758,10 +760,8 @@ static void zone_observe(struct fg_scorer *sc, const struct fg_response *r,
 	slot = fg_dtable_get(sc->zones, reg, len, fg_name_hash(reg, len),
 			     &created);
 	zs = zone_of(slot);
-	if (created || since(tick, sc->long_ticks) > zs->last) {
+	if (created || since(tick, sc->long_ticks) > zs->last)
 		memset(zs, 0, sizeof(*zs));
-		zs->start = tick;
-	}
 	for (unsigned int i = first; i < n; i++) {
 		const struct fg_answer *ns = &r->answers[i];
 		size_t tlen;
@@ -1054,6 +1054,9 @@ static void address_features(struct fg_scorer *sc, struct name_state *ns,
 	set_feature(ev, FG_F_ASNS, c->asns, sc->asn != NULL);
 	set_feature(ev, FG_F_COUNTRIES, c->cc, sc->geo != NULL);
 	set_feature(ev, FG_F_SHARED, c->shared, true);
+	/* Holz et al. count the A records of two lookups; here every address
+	 * (A and AAAA) of the long window stands in for them.
+	 */
 	set_feature(ev, FG_F_HOLZ, FG_HOLZ_A * c->n + FG_HOLZ_ASN * c->asns,
 		    sc->asn != NULL);
 	set_feature(ev, FG_F_GROWTH, growth(sc, ns, tick), true);
@@ -1290,6 +1293,9 @@ static bool name_sample(struct name_state *ns, const struct group *g,
 	return hit;
 }
 
+/* Score one owner name of a response. Names are scored one by one: flux
+ * spread over many one-shot subdomains of a zone is not added up here.
+ */
 static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 			 const struct group *g, uint32_t tick, double now,
 			 struct fg_verdict *out, int max_out)
@@ -1457,11 +1463,11 @@ int fg_scorer_explain(struct fg_scorer *sc, const char *name, double now,
 
 int fg_scorer_top(struct fg_scorer *sc, struct fg_domain_summary *out, int n)
 {
-	struct fg_dslot *best[64];
+	struct fg_dslot *best[FG_TOP_MAX];
 	int k = 0;
 
-	if (n > (int)(sizeof(best) / sizeof(best[0])))
-		n = (int)(sizeof(best) / sizeof(best[0]));
+	if (n > FG_TOP_MAX)
+		n = FG_TOP_MAX;
 	for (struct fg_dslot *s = fg_dtable_oldest(sc->names); s && n > 0;
 	     s = fg_dtable_newer(sc->names, s)) {
 		float score = name_of(s)->score;

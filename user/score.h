@@ -129,7 +129,13 @@ bool fg_scorer_is_flagged(struct fg_scorer *sc, const char *name, double now);
 int fg_scorer_explain(struct fg_scorer *sc, const char *name, double now,
 		      struct fg_verdict *out);
 
-/* Up to n names with the highest last score, best first. Returns count. */
+/* Longest list fg_scorer_top() returns. */
+#define FG_TOP_MAX		64
+
+/* Up to n (at most FG_TOP_MAX) names with the highest last score, best
+ * first. Walks the whole table: for status, not for the hot path.
+ * Returns the count.
+ */
 int fg_scorer_top(struct fg_scorer *sc, struct fg_domain_summary *out, int n);
 
 void fg_scorer_stats(const struct fg_scorer *sc, struct fg_scorer_stats *st);
