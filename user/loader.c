@@ -124,6 +124,19 @@ int fg_loader_load(struct fg_loader *l, bool pin)
 		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
 		goto fail;
 	}
+	/* A private load (replay, tests) may map the config and set the
+	 * replay clock with a store instead of a syscall per frame. Pinned
+	 * maps keep their flags, or the pins of a running instance could
+	 * not be adopted.
+	 */
+	if (!pin) {
+		struct bpf_map *cfg = l->skel->maps.fg_config;
+
+		err = bpf_map__set_map_flags(cfg, bpf_map__map_flags(cfg) |
+					     BPF_F_MMAPABLE);
+		if (err)
+			goto fail;
+	}
 	if (pin) {
 		maps = pinned_maps(l->skel, &n);
 		for (i = 0; i < n; i++) {
