@@ -62,6 +62,13 @@ struct {
 	__type(value, struct fg_block);
 } fg_block_net6 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_BLOCK_NAME_MAX);
+	__type(key, struct fg_name_key);
+	__type(value, struct fg_block);
+} fg_block_name SEC(".maps");
+
 static __always_inline __u64 now_ns(const struct fg_config *cfg)
 {
 	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();

@@ -203,12 +203,55 @@ struct fg_lpm_v6_key {
 	__u8 addr[16];
 };
 
+/* Domain rules: answers whose owner name (or the question, when the
+ * answer is reached through a CNAME chain) hashes to a key here get their
+ * A and AAAA data rewritten to the sinkhole. The hash is seeded (config
+ * name_seed) and covers every byte of the lowercased name; userspace keeps
+ * the full name beside it (fg_block.domain and its own table).
+ */
+struct fg_name_key {
+	__u64 hash;
+};
+
+/* The name hash, shared by the program and userspace so both compute the
+ * same key: per label, its length, then its bytes in 8-byte little-endian
+ * words (zero-padded, ASCII folded to lower case), each mixed in.
+ */
+#define FG_NAME_MUL	0x9e3779b97f4a7c15ULL
+
+static inline __u64 fg_name_mix(__u64 h, __u64 word)
+{
+	h ^= word;
+	h *= FG_NAME_MUL;
+	return h ^ (h >> 29);
+}
+
+/* Lower-cases the ASCII letters of eight bytes at once. */
+static inline __u64 fg_name_lower8(__u64 x)
+{
+	__u64 hep = x & 0x7f7f7f7f7f7f7f7fULL;
+	__u64 ge_a = hep + 0x3f3f3f3f3f3f3f3fULL;	/* 0x80 - 'A' */
+	__u64 gt_z = hep + 0x2525252525252525ULL;	/* 0x7f - 'Z' */
+	__u64 upper = ge_a & ~gt_z & ~x & 0x8080808080808080ULL;
+
+	return x | (upper >> 2);
+}
+
+static inline __u64 fg_name_final(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
 /* Why an entry exists. */
 enum fg_block_reason {
 	FG_REASON_MANUAL = 1,
 	FG_REASON_SINGLE_FLUX = 2,
 	FG_REASON_DOUBLE_FLUX = 3,
 	FG_REASON_FEED = 4,
+	FG_REASON_IMPORT = 5,
 };
 
 /* Value of every block map. expires_ns uses CLOCK_MONOTONIC (what
@@ -238,6 +281,10 @@ struct fg_config {
 	__u32 n_prefix_v6;
 	__u64 now_ns;		/* replay clock; 0 means use bpf_ktime_get_ns */
 	__u64 wakeup_bytes;	/* pending ring data that forces a wakeup */
+	__u64 name_seed;	/* seed of the name hash (fg_name_key) */
+	__u32 n_names;		/* entries in fg_block_name: 0 skips hashing */
+	__u8 sinkhole_v4[4];	/* what rewritten A records say */
+	__u8 sinkhole_v6[16];	/* what rewritten AAAA records say */
 };
 
 /* Map names as an operator sees them under /sys/fs/bpf/fluxguard/ (BPF
@@ -251,6 +298,7 @@ struct fg_config {
 #define FG_MAP_BLOCK_V6		"fg_block_v6"
 #define FG_MAP_BLOCK_NET4	"fg_block_net4"
 #define FG_MAP_BLOCK_NET6	"fg_block_net6"
+#define FG_MAP_BLOCK_NAME	"fg_block_name"
 
 /* Capacities. The exact maps hold auto-blocks, the tries hand-written and
  * feed prefixes, which are few.
@@ -258,6 +306,10 @@ struct fg_config {
 #define FG_BLOCK_V4_MAX		131072
 #define FG_BLOCK_V6_MAX		65536
 #define FG_BLOCK_NET_MAX	16384
+/* Domain rules: verdicts and feeds; a large threat feed has tens of
+ * thousands of names.
+ */
+#define FG_BLOCK_NAME_MAX	131072
 /* Ring buffer size: at about 2.6 KiB an event, 8 MiB buffers ~3000
  * responses, a few milliseconds of a 1 M/s burst while the consumer wakes.
  */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 /* The kernel's and libpcap's BPF headers clash; only the link types are
@@ -187,14 +188,22 @@ static FILE *open_events(const struct fg_settings *s)
 static int write_config(const struct fg_maps *m, const struct fg_settings *s,
 			__u64 now_ns)
 {
-	struct fg_config cfg;
+	struct fg_config cur, cfg;
 	__u32 zero = 0;
 	unsigned int i;
 
-	/* Keep the prefix counts that belong to entries already pinned. */
-	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
+	if (bpf_map_lookup_elem(m->config, &zero, &cur))
 		return -errno;
 	fg_config_defaults(&cfg);
+	/* What describes the pinned entries survives a restart. */
+	cfg.n_prefix_v4 = cur.n_prefix_v4;
+	cfg.n_prefix_v6 = cur.n_prefix_v6;
+	cfg.n_names = cur.n_names;
+	cfg.name_seed = cur.name_seed;
+	if (!cfg.name_seed &&
+	    getrandom(&cfg.name_seed, sizeof(cfg.name_seed), 0) !=
+	    sizeof(cfg.name_seed))
+		return -errno;
 	if (s->n_dns_ports) {
 		memset(cfg.dns_ports, 0, sizeof(cfg.dns_ports));
 		for (i = 0; i < s->n_dns_ports && i < FG_MAX_DNS_PORTS; i++)

@@ -75,12 +75,13 @@ static void maps_from_skel(struct fg_maps *m, struct fluxguard *s)
 	m->block_v6 = bpf_map__fd(s->maps.fg_block_v6);
 	m->block_net4 = bpf_map__fd(s->maps.fg_block_net4);
 	m->block_net6 = bpf_map__fd(s->maps.fg_block_net6);
+	m->block_name = bpf_map__fd(s->maps.fg_block_name);
 }
 
 /* Maps an operator inspects or that must outlive a restart. */
 static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 {
-	static struct bpf_map *maps[7];
+	static struct bpf_map *maps[8];
 
 	maps[0] = s->maps.fg_events;
 	maps[1] = s->maps.fg_stats;
@@ -89,7 +90,8 @@ static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 	maps[4] = s->maps.fg_block_v6;
 	maps[5] = s->maps.fg_block_net4;
 	maps[6] = s->maps.fg_block_net6;
-	*n = 7;
+	maps[7] = s->maps.fg_block_name;
+	*n = 8;
 	return maps;
 }
 
@@ -345,8 +347,10 @@ int fg_maps_open_pinned(struct fg_maps *m)
 	m->block_v6 = open_pin(FG_MAP_BLOCK_V6);
 	m->block_net4 = open_pin(FG_MAP_BLOCK_NET4);
 	m->block_net6 = open_pin(FG_MAP_BLOCK_NET6);
+	m->block_name = open_pin(FG_MAP_BLOCK_NAME);
 	if (m->stats < 0 || m->config < 0 || m->block_v4 < 0 ||
-	    m->block_v6 < 0 || m->block_net4 < 0 || m->block_net6 < 0) {
+	    m->block_v6 < 0 || m->block_net4 < 0 || m->block_net6 < 0 ||
+	    m->block_name < 0) {
 		err = -errno;
 		fg_maps_close(m);
 		if (err == -ENOENT)
@@ -363,7 +367,8 @@ int fg_maps_open_pinned(struct fg_maps *m)
 void fg_maps_close(struct fg_maps *m)
 {
 	int *fds[] = { &m->events, &m->stats, &m->config, &m->block_v4,
-		       &m->block_v6, &m->block_net4, &m->block_net6 };
+		       &m->block_v6, &m->block_net4, &m->block_net6,
+		       &m->block_name };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {

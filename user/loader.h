@@ -29,6 +29,7 @@ struct fg_maps {
 	int block_v6;
 	int block_net4;
 	int block_net6;
+	int block_name;
 };
 
 struct fg_loader {
