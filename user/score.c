@@ -244,12 +244,26 @@ static uint32_t since(uint32_t now, uint32_t w)
 
 /* ---- small helpers ---- */
 
+/* Bytes of an address that count: the rest of an IPv4 fg_addr is not
+ * trusted to be zero.
+ */
+static size_t addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static void addr_copy(uint8_t *dst, const struct fg_addr *a)
+{
+	memset(dst, 0, 16);
+	memcpy(dst, a->bytes, addr_len(a->family));
+}
+
 static uint64_t addr_hash(const struct fg_addr *a)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL * (a->family + 1);
 	uint64_t w[2];
 
-	memcpy(w, a->bytes, sizeof(w));
+	addr_copy((uint8_t *)w, a);
 	h ^= w[0] * 0xff51afd7ed558ccdULL;
 	h = (h ^ (h >> 31)) * 0xc4ceb9fe1a85ec53ULL;
 	h ^= w[1] * 0x94d049bb133111ebULL;
@@ -259,7 +273,7 @@ static uint64_t addr_hash(const struct fg_addr *a)
 static bool same_addr(const uint8_t *bytes, uint8_t family,
 		      const struct fg_addr *a)
 {
-	return family == a->family && !memcmp(bytes, a->bytes, 16);
+	return family == a->family && !memcmp(bytes, a->bytes, addr_len(family));
 }
 
 static void ring_push(struct sample_ring *r, uint32_t tick, uint32_t ttl,
@@ -427,7 +441,7 @@ static struct shared_ent *shared_claim(struct fg_scorer *sc,
 claim:
 	sc->shared_tag[victim] = shared_tag_of(h);
 	memset(&sc->shared[victim], 0, sizeof(sc->shared[victim]));
-	memcpy(sc->shared[victim].bytes, a->bytes, 16);
+	addr_copy(sc->shared[victim].bytes, a);
 	sc->shared[victim].family = a->family;
 	return &sc->shared[victim];
 }
@@ -604,7 +618,7 @@ static struct aent *set_add(struct fg_scorer *sc, struct aent *set,
 		(*full)++;
 	}
 	*added = true;
-	memcpy(e->bytes, a->bytes, 16);
+	addr_copy(e->bytes, a);
 	e->family = a->family;
 	e->first = e->last = tick;
 	e->asn = fg_asn_lookup(sc->asn, a);
@@ -1186,7 +1200,8 @@ static void verdict_add(struct fg_scorer *sc, struct fg_verdict *out,
 	if (out->n_addrs >= FG_ADDRS_PER_DOMAIN_MAX)
 		return;
 	v = &out->addrs[out->n_addrs++];
-	v->addr = *a;
+	v->addr.family = a->family;
+	addr_copy(v->addr.bytes, a);
 	v->asn = asn;
 	if (!sc->policy)
 		v->refusal = FG_POL_OK;

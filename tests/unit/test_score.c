@@ -713,6 +713,7 @@ static void test_bad_input(void **state)
 {
 	struct env *e = env_new(true, NULL, NULL);
 	struct fg_answer *a;
+	struct fg_verdict v;
 	char longname[FG_NAME_STR];
 
 	(void)state;
@@ -728,6 +729,17 @@ static void test_bad_input(void **state)
 	e->r.n_answers = 200;	/* more than the array: must be clamped */
 	assert_int_equal(feed(e, T0), 0);
 	assert_false(fg_scorer_is_flagged(e->sc, longname, T0));
+
+	/* Bytes past an IPv4 address are not part of it. */
+	for (unsigned int i = 0; i < 2; i++) {
+		resp_begin(e, "tail.example", FG_TYPE_A, T0 + i);
+		add_a(e, "tail.example", "81.1.1.1", 30);
+		memset(e->r.answers[0].addr.bytes + 4, 0x11 * (i + 1), 12);
+		feed(e, T0 + i);
+	}
+	assert_int_equal(fg_scorer_explain(e->sc, "tail.example", T0 + 1, &v),
+			 0);
+	assert_true(feature(&v, FG_F_ADDRESSES)->value == 1);
 	env_free(e);
 }
 
