@@ -67,13 +67,17 @@ static json_t *jstr(const char *s)
 	return json_string(buf);
 }
 
-/* Whole numbers print as integers, the rest as reals. */
+/* Whole numbers print as integers, the rest as reals rounded to four
+ * decimals: scores and features read better without float noise.
+ */
 static json_t *jnum(double v)
 {
 	if (!isfinite(v))
 		return json_null();
 	if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		return json_integer((json_int_t)v);
+	if (fabs(v) < 1e12)
+		v = round(v * 1e4) / 1e4;
 	return json_real(v);
 }
 
