@@ -81,7 +81,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB) $(HDRS) $(SKELS) | $(BUILD)/bench
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(HDRS) $(SKELS) $(wildcard tests/fuzz/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(HDRS) $(SKELS) \
+		 $(wildcard tests/fuzz/*.h tests/unit/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) -Itests/unit $< $(USER_SRCS) $(LDLIBS) -o $@
 
