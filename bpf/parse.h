@@ -63,9 +63,15 @@ static __always_inline __u16 parse_eth(struct cursor *c)
 
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1fff
+/* What parse_ipv4 returns for protocol number 0: 0 itself means an
+ * invalid header, and a valid one must still be checked against the
+ * blocks. No protocol number is this large, so it matches no transport.
+ */
+#define FG_IPPROTO_ZERO	256
 
-/* Fills the addresses; returns the L4 protocol, 0 if truncated or
- * invalid, or -1 for a fragment (addresses still filled, for blocking).
+/* Fills the addresses; returns the L4 protocol (FG_IPPROTO_ZERO for 0),
+ * 0 if truncated or invalid, or -1 for a fragment (addresses still
+ * filled, for blocking).
  */
 static __always_inline int parse_ipv4(struct cursor *c, __u32 *saddr,
 				      __u32 *daddr)
@@ -85,7 +91,7 @@ static __always_inline int parse_ipv4(struct cursor *c, __u32 *saddr,
 	c->pos += hlen;
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -1;
-	return ip->protocol;
+	return ip->protocol ? ip->protocol : FG_IPPROTO_ZERO;
 }
 
 struct ipv6_opt_hdr_min {
