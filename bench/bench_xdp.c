@@ -83,6 +83,9 @@ static int n_figures;
 static char lost_lines[MAX_FIGURES][128];
 static int n_lost_lines;
 static int ncpus;
+/* Figures named on the command line; none means all. */
+static char **only;
+static int n_only;
 
 static void die(const char *what, int err)
 {
@@ -506,12 +509,24 @@ static void expect(const char *fig, const char *what, __u64 got, __u64 want)
 	exit(1);
 }
 
+static int wanted(const char *name)
+{
+	int i;
+
+	for (i = 0; i < n_only; i++)
+		if (!strcmp(only[i], name))
+			return 1;
+	return !n_only;
+}
+
 /* A figure where the program passes or drops without an event. */
 static void figure_plain(struct ctx *x, const char *name,
 			 const struct frame *f, __u32 want)
 {
 	struct fg_stats a, b;
 
+	if (!wanted(name))
+		return;
 	read_stats(x->stats_fd, &a);
 	measure(name, x->prog_fd, x->floor_fd, f, want);
 	read_stats(x->stats_fd, &b);
@@ -533,6 +548,8 @@ static void figure_dns(struct ctx *x, const char *name, const struct msg *m,
 	struct frame f;
 	__u64 lost;
 
+	if (!wanted(name))
+		return;
 	build_frame(&f, IPPROTO_UDP, "192.0.2.53", "192.0.2.10", DNS_PORT,
 		    40000, m->b, m->n);
 	drain(x->cons, x->stats_fd);
@@ -588,7 +605,8 @@ static void check_target(const char *name, double max_ratio, double max_ns)
 	printf(": %s\n", ok ? "met" : "MISSED");
 }
 
-int main(void)
+/* Usage: bench_xdp [FIGURE...], FIGURE without the xdp_ prefix. */
+int main(int argc, char **argv)
 {
 	struct fg_config cfg = {
 		.dns_ports = { DNS_PORT },
@@ -606,6 +624,8 @@ int main(void)
 	char name[32];
 	static const unsigned char quic[64] = { 0x40 };
 
+	only = argv + 1;
+	n_only = argc - 1;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0)
 		die("possible CPUs", -ncpus);
