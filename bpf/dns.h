@@ -22,6 +22,8 @@
  * pointer to the question or to the previous CNAME target, skips the walk.
  */
 #define FG_KNOWN_NAMES	4
+/* 8-byte words in the longest label. */
+#define FG_LABEL_WORDS	((FG_DNS_LABEL_MAX + 7) / 8)
 /* Steps a name walk may take: every label, every pointer, the root. */
 #define FG_NAME_STEPS	(FG_MAX_LABELS + FG_MAX_PTR + 1)
 
@@ -56,6 +58,8 @@ struct name_walk {
 	__u32 nptr;
 	__u32 done;		/* 1 when the root label was reached */
 	__u32 fault;		/* enum fg_fault */
+	__u32 want_hash;	/* domain rules exist: hash the name */
+	__u64 hash;		/* fg_name_mix over the labels so far */
 };
 
 struct rr_walk {
@@ -69,11 +73,25 @@ struct rr_walk {
 	__u32 fault;
 	__u32 known[FG_KNOWN_NAMES];
 	__u32 known_next;
+	__u64 known_hash[FG_KNOWN_NAMES];
+	__u32 hashing;		/* domain rules exist */
+	__u32 q_rule;		/* the question name has a domain rule */
+	__u32 n_rule;		/* records a domain rule matched */
+	__u32 last_rule;	/* verdict for last_hash */
+	__u64 last_hash;	/* last owner looked up */
+};
+
+/* State of the sinkhole rewrite after the walk. */
+struct rewrite {
+	__u32 base;		/* offset of the DNS message in the frame */
+	__u32 csum_diff;	/* running bpf_csum_diff of the rewrites */
+	__u32 failed;
 };
 
 struct walk_scratch {
 	struct rr_walk rr;
 	struct name_walk name;
+	struct rewrite rw;
 };
 
 struct {
@@ -83,11 +101,44 @@ struct {
 	__type(value, struct walk_scratch);
 } fg_scratch SEC(".maps");
 
-/* The bpf_loop context: two pointers, nothing the verifier tracks. */
+/* Domain rules, looked up while answers are walked. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_BLOCK_NAME_MAX);
+	__type(key, struct fg_name_key);
+	__type(value, struct fg_block);
+} fg_block_name SEC(".maps");
+
+/* The bpf_loop context: pointers only, nothing the verifier tracks. */
 struct walk {
 	struct fg_event *ev;
 	struct walk_scratch *s;
+	struct fg_config *cfg;
+	struct xdp_md *ctx;
 };
+
+/* Mixes one label into h as fg_name_hash() does in userspace: its length,
+ * then its bytes eight at a time, lower-cased, the last word zero-padded.
+ */
+static __always_inline __u64 hash_label(const struct fg_event *ev, __u32 off,
+					__u32 len, __u64 h)
+{
+	__u64 word;
+	__u32 k;
+
+	h = fg_name_mix(h, len);
+#pragma unroll
+	for (k = 0; k < FG_LABEL_WORDS; k++) {
+		if (k * 8 < len) {
+			__builtin_memcpy(&word,
+					 &ev->msg[(off + k * 8) & FG_MSG_MASK], 8);
+			if (len - k * 8 < 8)
+				word &= (1ULL << ((len - k * 8) * 8)) - 1;
+			h = fg_name_mix(h, fg_name_lower8(word));
+		}
+	}
+	return h;
+}
 
 static long name_step(__u32 i, void *data)
 {
@@ -146,6 +197,8 @@ static long name_step(__u32 i, void *data)
 		w->fault = FG_FAULT_NAME_LONG;
 		return 1;
 	}
+	if (w->want_hash)
+		w->hash = hash_label(wk->ev, pos + 1, b, w->hash);
 	w->pos = pos + b + 1;
 	return 0;
 
@@ -170,6 +223,8 @@ static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
 	w->nptr = 0;
 	w->done = 0;
 	w->fault = 0;
+	w->want_hash = wk->s->rr.hashing;
+	w->hash = wk->cfg->name_seed;
 	bpf_loop(FG_NAME_STEPS, name_step, wk, 0);
 	if (w->fault) {
 		*fault = w->fault;
@@ -182,12 +237,18 @@ static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
 	return w->end;
 }
 
-static __always_inline void remember_name(struct rr_walk *r, __u32 off)
+/* Remembers the validated name at off, with its hash when hashing. */
+static __always_inline void remember_name(struct rr_walk *r, __u32 off,
+					  __u64 hash)
 {
-	r->known[r->known_next & (FG_KNOWN_NAMES - 1)] = off;
+	__u32 i = r->known_next & (FG_KNOWN_NAMES - 1);
+
+	r->known[i] = off;
+	r->known_hash[i] = hash;
 	r->known_next++;
 }
 
+/* Slot + 1 of the known name at target, or 0. */
 static __always_inline int name_is_known(const struct rr_walk *r,
 					 __u32 target)
 {
@@ -196,18 +257,19 @@ static __always_inline int name_is_known(const struct rr_walk *r,
 #pragma unroll
 	for (i = 0; i < FG_KNOWN_NAMES; i++)
 		if (r->known[i] && r->known[i] == target)
-			return 1;
+			return i + 1;
 	return 0;
 }
 
 /* Owner names are usually one pointer to a name already validated; take
- * that path without a walk.
+ * that path without a walk. *hash gets the owner's name hash.
  */
 static __always_inline __u32 walk_owner(struct walk *wk, __u32 off,
-					int *fault)
+					int *fault, __u64 *hash)
 {
 	struct rr_walk *r = &wk->s->rr;
-	__u32 target;
+	__u32 target, end;
+	int slot;
 	__u8 b;
 
 	if (off + 1 < r->len) {
@@ -215,11 +277,54 @@ static __always_inline __u32 walk_owner(struct walk *wk, __u32 off,
 		if ((b & DNS_PTR_MASK) == DNS_PTR_MASK) {
 			target = ((__u32)(b & ~DNS_PTR_MASK) << 8) |
 				 msg_u8(wk->ev, off + 1);
-			if (target < off && name_is_known(r, target))
+			slot = target < off ? name_is_known(r, target) : 0;
+			if (slot) {
+				*hash = r->known_hash[(slot - 1) &
+						      (FG_KNOWN_NAMES - 1)];
 				return off + 2;
+			}
 		}
 	}
-	return walk_name(wk, r->len, off, fault);
+	end = walk_name(wk, r->len, off, fault);
+	*hash = wk->s->name.hash;
+	return end;
+}
+
+/* Does a live domain rule cover hash? Counts the hit on the rule. */
+static __always_inline int name_rule_hit(struct walk *wk, __u64 hash)
+{
+	struct fg_name_key key = { .hash = fg_name_final(hash) };
+	struct fg_config *cfg = wk->cfg;
+	struct fg_block *b;
+	__u64 now;
+
+	b = bpf_map_lookup_elem(&fg_block_name, &key);
+	if (!b)
+		return 0;
+	if (b->expires_ns) {
+		now = cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();
+		if (b->expires_ns <= now)
+			return 0;
+	}
+	__sync_fetch_and_add(&b->packets, 1);
+	return 1;
+}
+
+/* An address record in the answer section falls under a rule when its
+ * owner, or the question that led to it through a CNAME chain, has one.
+ * Owners repeat within a response: the last verdict is reused.
+ */
+static __always_inline int answer_has_rule(struct walk *wk, __u64 owner_hash)
+{
+	struct rr_walk *r = &wk->s->rr;
+
+	if (r->q_rule)
+		return 1;
+	if (r->last_hash != owner_hash) {
+		r->last_hash = owner_hash;
+		r->last_rule = name_rule_hit(wk, owner_hash);
+	}
+	return r->last_rule;
 }
 
 static __always_inline int rr_wanted(__u32 section, __u16 type)
@@ -241,13 +346,15 @@ static long rr_step(__u32 i, void *data)
 	struct rr_walk *r = &wk->s->rr;
 	struct fg_event *ev = wk->ev;
 	__u32 owner = r->off, fixed, rdata, rdlen, section, n;
+	__u64 owner_hash = 0;
 	__u16 type, class;
+	__u8 rr_flags = 0;
 	int fault = 0;
 
 	if (i >= r->total)
 		return 1;
 
-	fixed = walk_owner(wk, owner, &fault);
+	fixed = walk_owner(wk, owner, &fault, &owner_hash);
 	if (!fixed)
 		goto fail;
 	if (fixed + DNS_RR_FIXED > r->len) {
@@ -271,12 +378,16 @@ static long rr_step(__u32 i, void *data)
 
 	switch (type) {
 	case FG_TYPE_A:
-		if (rdlen != 4)
-			fault = FG_FAULT_RDLEN;
-		break;
 	case FG_TYPE_AAAA:
-		if (rdlen != 16)
+		if (rdlen != (type == FG_TYPE_A ? 4 : 16)) {
 			fault = FG_FAULT_RDLEN;
+			break;
+		}
+		if (r->hashing && section == FG_SEC_ANSWER &&
+		    answer_has_rule(wk, owner_hash)) {
+			rr_flags = FG_RRF_NAME_RULE;
+			r->n_rule++;
+		}
 		break;
 	default:
 		/* The target name must fill rdata exactly. */
@@ -287,7 +398,7 @@ static long rr_step(__u32 i, void *data)
 		 * only a name with room for it may skip the next walk.
 		 */
 		if (!fault && wk->s->name.nptr < FG_MAX_PTR)
-			remember_name(r, rdata);
+			remember_name(r, rdata, wk->s->name.hash);
 		break;
 	}
 	if (fault)
@@ -304,12 +415,59 @@ static long rr_step(__u32 i, void *data)
 	ev->rr[n].rdlen = rdlen;
 	ev->rr[n].ttl = msg_u32(ev, fixed + 4);
 	ev->rr[n].section = section;
+	ev->rr[n].flags = rr_flags;
 	r->n_rr = n + 1;
 	return 0;
 
 fail:
 	r->fault = fault;
 	return 1;
+}
+
+/* Folds a 32-bit one's complement sum to 16 bits. */
+static __always_inline __u32 csum_fold16(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
+/* Rewrites one record a domain rule matched to the sinkhole, in the
+ * frame, and keeps the checksum difference for the UDP header. The
+ * message starts at an even offset of the datagram, so rdata at an odd
+ * offset straddles the checksum's 16-bit words: its difference is then
+ * byte-swapped.
+ */
+static long rewrite_step(__u32 i, void *data)
+{
+	struct walk *wk = data;
+	struct rewrite *rw = &wk->s->rw;
+	struct fg_event *ev = wk->ev;
+	struct fg_config *cfg = wk->cfg;
+	__u32 off, diff;
+
+	if (i >= FG_MAX_RR)
+		return 1;
+	if (!(ev->rr[i].flags & FG_RRF_NAME_RULE))
+		return 0;
+	off = ev->rr[i].rdata_off & FG_MSG_MASK;
+	if (ev->rr[i].type == FG_TYPE_A) {
+		diff = bpf_csum_diff((__be32 *)&ev->msg[off], 4,
+				     (__be32 *)cfg->sinkhole_v4, 4, 0);
+		if (bpf_xdp_store_bytes(wk->ctx, rw->base + off,
+					cfg->sinkhole_v4, 4))
+			rw->failed = 1;
+	} else {
+		diff = bpf_csum_diff((__be32 *)&ev->msg[off], 16,
+				     (__be32 *)cfg->sinkhole_v6, 16, 0);
+		if (bpf_xdp_store_bytes(wk->ctx, rw->base + off,
+					cfg->sinkhole_v6, 16))
+			rw->failed = 1;
+	}
+	diff = csum_fold16(diff);
+	if (off & 1)
+		diff = ((diff & 0xff) << 8) | (diff >> 8);
+	rw->csum_diff = csum_fold16(rw->csum_diff + diff);
+	return 0;
 }
 
 #endif /* FG_DNS_H */

@@ -62,13 +62,6 @@ struct {
 	__type(value, struct fg_block);
 } fg_block_net6 SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FG_BLOCK_NAME_MAX);
-	__type(key, struct fg_name_key);
-	__type(value, struct fg_block);
-} fg_block_name SEC(".maps");
-
 static __always_inline __u64 now_ns(const struct fg_config *cfg)
 {
 	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();
@@ -203,6 +196,56 @@ struct dns_src {
 	int query;		/* a query to match responses against */
 };
 
+/* Folds a bpf_csum_diff result into a 16-bit checksum as stored. */
+static __always_inline __u16 csum_update(__u16 csum, __u32 diff)
+{
+	__u32 sum = (__u16)~csum + (diff & 0xffff) + (diff >> 16);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/* Answers a domain rule matched go to the sinkhole: the records in the
+ * frame are rewritten in place and the UDP checksum follows, so the
+ * client gets an answer that leads nowhere. A dry run only counts.
+ */
+static __always_inline void sinkhole(struct walk *wk, struct fg_config *cfg,
+				     struct fg_stats *st,
+				     const struct dns_src *src)
+{
+	struct rr_walk *r = &wk->s->rr;
+	struct rewrite *rw = &wk->s->rw;
+	__u32 coff;
+	__u16 csum;
+
+	if (cfg->flags & FG_CFG_DRY_RUN) {
+		st->dry_run_sinkhole += r->n_rule;
+		return;
+	}
+	rw->base = src->off;
+	rw->csum_diff = 0;
+	rw->failed = 0;
+	bpf_loop(FG_MAX_RR, rewrite_step, wk, 0);
+
+	/* The UDP checksum ends the UDP header, just before the message.
+	 * Zero means none was sent (IPv4 only) and stays zero.
+	 */
+	coff = src->off - 2;
+	if (!rw->failed && !bpf_xdp_load_bytes(wk->ctx, coff, &csum, 2) &&
+	    (csum || src->ipv6)) {
+		csum = csum_update(csum, rw->csum_diff);
+		if (!csum)
+			csum = 0xffff;
+		if (bpf_xdp_store_bytes(wk->ctx, coff, &csum, 2))
+			rw->failed = 1;
+	}
+	if (rw->failed)
+		st->sinkhole_failed++;
+	else
+		st->sinkholed += r->n_rule;
+}
+
 /* Copies the response into an event, walks it and submits or discards
  * the event. The frame always passes.
  */
@@ -240,6 +283,8 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	}
 	wk.ev = ev;
 	wk.s = s;
+	wk.cfg = cfg;
+	wk.ctx = ctx;
 	/* Same value for 1..FG_MSG_MASK+1, in a form whose bounds the
 	 * verifier keeps whatever register the compiler picks.
 	 */
@@ -262,6 +307,11 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	r->fault = 0;
 	r->known_next = 0;
 	__builtin_memset(r->known, 0, sizeof(r->known));
+	r->hashing = !src->query && cfg->n_names;
+	r->q_rule = 0;
+	r->n_rule = 0;
+	r->last_hash = 0;
+	r->last_rule = 0;
 
 	if (qd > 1) {
 		fault = FG_FAULT_QDCOUNT;
@@ -280,7 +330,9 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		}
 		ev->qname_off = FG_DNS_HDR_LEN;
 		ev->qtype = msg_u16(ev, off);
-		remember_name(r, FG_DNS_HDR_LEN);
+		remember_name(r, FG_DNS_HDR_LEN, s->name.hash);
+		if (r->hashing)
+			r->q_rule = name_rule_hit(&wk, s->name.hash);
 		off += 4;
 	}
 	r->off = off;
@@ -317,6 +369,8 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		st->partial++;
 	st->events++;
 	st->records += r->n_rr;
+	if (r->n_rule)
+		sinkhole(&wk, cfg, st, src);
 
 submit:
 	ev->ts_ns = now_ns(cfg);

@@ -74,8 +74,14 @@ struct fg_rr {
 	__u16 rdlen;
 	__u32 ttl;
 	__u8 section;		/* enum fg_section */
-	__u8 pad[3];
+	__u8 flags;		/* FG_RRF_* */
+	__u8 pad[2];
 };
+
+/* A domain rule covers this answer: the frame carries the sinkhole
+ * instead (or would, in a dry run); msg keeps what the server said.
+ */
+#define FG_RRF_NAME_RULE	(1 << 0)
 
 /* Event flags. */
 /* The response may hold more than rr[]: a fault stopped the walk (fault
@@ -174,7 +180,10 @@ enum fg_fault {
 	X(mal_walk, "malformed: too many records to walk")		\
 	X(drop, "frames dropped: blocked address")			\
 	X(dry_run_drop, "frames a block would drop (dry run)")		\
-	X(expired_hit, "frames matching an expired block (passed)")
+	X(expired_hit, "frames matching an expired block (passed)")	\
+	X(sinkholed, "answers rewritten to the sinkhole")		\
+	X(dry_run_sinkhole, "answers a domain rule would rewrite (dry run)") \
+	X(sinkhole_failed, "responses whose rewrite failed (passed as is)")
 
 #define FG_COUNTER_FIELD(name, help) __u64 name;
 struct fg_stats {

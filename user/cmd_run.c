@@ -213,6 +213,8 @@ static int write_config(const struct fg_maps *m, const struct fg_settings *s,
 		cfg.flags |= FG_CFG_DRY_RUN;
 	if (s->query_match)
 		cfg.flags |= FG_CFG_TRACK_QUERIES;
+	memcpy(cfg.sinkhole_v4, s->sinkhole_v4.bytes, 4);
+	memcpy(cfg.sinkhole_v6, s->sinkhole_v6.bytes, 16);
 	cfg.now_ns = now_ns;
 	if (bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY))
 		return -errno;
@@ -387,6 +389,8 @@ static void print_replay_summary(const struct replay_stats *rs,
 		(unsigned long long)ps->verdicts);
 	fprintf(stderr, "  blocks              %llu\n",
 		(unsigned long long)ps->blocks);
+	fprintf(stderr, "  sinkholed answers   %llu\n",
+		(unsigned long long)(st->sinkholed + st->dry_run_sinkhole));
 	fprintf(stderr, "  would-drop frames   %llu\n",
 		(unsigned long long)(rs->dropped + st->dry_run_drop));
 }

@@ -60,7 +60,12 @@ void fg_settings_defaults(struct fg_settings *s)
 	s->max_blocks_total = 65536;
 	s->max_blocks_per_domain = 64;
 	s->max_blocks_per_minute = 600;
-	s->block_mode = FG_BLOCK_ADDRESSES;
+	/* Flux hosts are mostly compromised home machines: refusing the name
+	 * protects every client, dropping the address stops what gets through.
+	 */
+	s->block_mode = FG_BLOCK_BOTH;
+	s->sinkhole_v4.family = AF_INET;	/* 0.0.0.0 */
+	s->sinkhole_v6.family = AF_INET6;	/* :: */
 	s->query_match = true;
 	s->n_dns_ports = 1;
 	s->dns_ports[0] = 53;
@@ -288,6 +293,18 @@ static int set_block_mode(struct cfg_parse *p, struct fg_settings *s,
 	return 0;
 }
 
+static int set_sinkhole(struct cfg_parse *p, const char *key, const char *v,
+			int family, struct fg_addr *dst)
+{
+	struct fg_addr a;
+
+	if (fg_addr_parse(v, &a) || a.family != family)
+		return cfg_error(p, "%s: '%s' is not an %s address", key, v,
+				 family == AF_INET ? "IPv4" : "IPv6");
+	*dst = a;
+	return 0;
+}
+
 static int set_flag(struct cfg_parse *p, const char *key, const char *v,
 		    bool *dst)
 {
@@ -352,6 +369,10 @@ static int apply_key(struct cfg_parse *p, struct fg_settings *s,
 		return add_cidr(p, &s->allow_block, k, v);
 	if (!strcmp(k, "block_mode"))
 		return set_block_mode(p, s, v);
+	if (!strcmp(k, "sinkhole_v4"))
+		return set_sinkhole(p, k, v, AF_INET, &s->sinkhole_v4);
+	if (!strcmp(k, "sinkhole_v6"))
+		return set_sinkhole(p, k, v, AF_INET6, &s->sinkhole_v6);
 	if (!strcmp(k, "dry_run"))
 		return set_flag(p, k, v, &s->dry_run);
 	if (!strcmp(k, "log_answers"))

@@ -61,7 +61,7 @@ const char *fg_feature_name(enum fg_feature f);
 
 enum fg_block_mode {
 	FG_BLOCK_ADDRESSES = 0,		/* drop traffic to the flux addresses */
-	FG_BLOCK_NAMES,			/* refuse the names only (caller's job) */
+	FG_BLOCK_NAMES,			/* sinkhole the names' answers only */
 	FG_BLOCK_BOTH,
 };
 
@@ -93,6 +93,8 @@ struct fg_settings {
 	uint32_t max_blocks_per_domain;
 	uint32_t max_blocks_per_minute;
 	enum fg_block_mode block_mode;
+	struct fg_addr sinkhole_v4;	/* what rewritten A records say */
+	struct fg_addr sinkhole_v6;
 
 	unsigned int n_dns_ports;
 	uint16_t dns_ports[FG_MAX_DNS_PORTS];

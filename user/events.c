@@ -53,12 +53,16 @@ void fg_events_close(FILE *f)
 		fclose(f);
 }
 
+/* NULL is JSON null: a domain rule's block event has no "ip". */
 static json_t *jstr(const char *s)
 {
 	char buf[FG_JSON_STR_MAX];
-	json_t *j = json_string(s);
+	json_t *j;
 	size_t i;
 
+	if (!s)
+		return json_null();
+	j = json_string(s);
 	if (j)
 		return j;
 	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
@@ -259,6 +263,7 @@ const char *fg_reason_str(uint8_t reason)
 	case FG_REASON_SINGLE_FLUX: return "single_flux";
 	case FG_REASON_DOUBLE_FLUX: return "double_flux";
 	case FG_REASON_FEED: return "feed";
+	case FG_REASON_IMPORT: return "import";
 	default: return "unknown";
 	}
 }

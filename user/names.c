@@ -12,7 +12,7 @@
 /* Splits a presentation name into wire labels (\DDD and \X escapes
  * honoured) and hashes them as the program does.
  */
-int fg_name_hash(uint64_t seed, const char *name, uint64_t *hash)
+int fg_rule_hash(uint64_t seed, const char *name, uint64_t *hash)
 {
 	uint8_t label[FG_DNS_LABEL_MAX + 8];
 	size_t wire = 1, len = 0;
@@ -95,7 +95,7 @@ static int name_key(const struct fg_maps *m, const char *name,
 	err = fg_names_seed(m, &seed);
 	if (err)
 		return err;
-	err = fg_name_hash(seed, name, &hash);
+	err = fg_rule_hash(seed, name, &hash);
 	memset(k, 0, sizeof(*k));
 	k->hash = hash;
 	return err;

@@ -15,7 +15,7 @@
  * \DDD escapes allowed) under seed. Returns 0 or -EINVAL for a name that
  * is not a valid DNS name.
  */
-int fg_name_hash(uint64_t seed, const char *name, uint64_t *hash);
+int fg_rule_hash(uint64_t seed, const char *name, uint64_t *hash);
 
 /* The seed in use, from the program's configuration. */
 int fg_names_seed(const struct fg_maps *m, uint64_t *seed);

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <bpf/bpf.h>
 
 #include "events.h"
 #include "log.h"
+#include "names.h"
 #include "pipeline.h"
 #include "queries.h"
 #include "score.h"
@@ -329,6 +331,64 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 			       now + p->s.block_ttl, fg_reason_str(reason));
 }
 
+/* The program skips name hashing while no rule exists; the exact count
+ * is restored every tick.
+ */
+static void names_announce(struct fg_pipeline *p)
+{
+	struct fg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(p->maps->config, &zero, &cfg) || cfg.n_names)
+		return;
+	cfg.n_names = 1;
+	if (bpf_map_update_elem(p->maps->config, &zero, &cfg, BPF_ANY))
+		p->st.map_errors++;
+}
+
+/* A domain rule for the verdict's name: answers for it go to the
+ * sinkhole. Renewed while the name keeps fluxing.
+ */
+static void block_name(struct fg_pipeline *p, const struct fg_verdict *v,
+		       double now)
+{
+	uint8_t reason = v->kind == FG_KIND_DOUBLE_FLUX ?
+			 FG_REASON_DOUBLE_FLUX : FG_REASON_SINGLE_FLUX;
+	uint32_t score = v->score * 100;
+	struct fg_block val;
+
+	if (!fg_name_block_get(p->maps, v->domain, &val)) {
+		if (val.reason == FG_REASON_MANUAL ||
+		    val.reason == FG_REASON_FEED)
+			return;
+		val.expires_ns = fg_clock_to_ns(&p->clock,
+						now + p->s.block_ttl);
+		if (score > val.score)
+			val.score = score;
+		if (fg_name_block_put(p->maps, v->domain, &val))
+			p->st.map_errors++;
+		return;
+	}
+	memset(&val, 0, sizeof(val));
+	val.created_ns = fg_clock_to_ns(&p->clock, now);
+	val.expires_ns = fg_clock_to_ns(&p->clock, now + p->s.block_ttl);
+	val.score = score;
+	val.reason = reason;
+	copy_label(val.domain, v->domain);
+	if (fg_name_block_put(p->maps, v->domain, &val)) {
+		p->st.map_errors++;
+		pr_warn("cannot add a domain rule for %s\n", v->domain);
+		return;
+	}
+	names_announce(p);
+	p->st.name_rules++;
+	pr_info("sinkhole %s (%s, score %.1f)\n", v->domain,
+		fg_kind_str(v->kind), v->score);
+	if (p->events)
+		fg_event_block(p->events, now, NULL, v->domain,
+			       now + p->s.block_ttl, fg_reason_str(reason));
+}
+
 static void handle_verdict(struct fg_pipeline *p, const struct fg_verdict *v,
 			   double now)
 {
@@ -342,6 +402,8 @@ static void handle_verdict(struct fg_pipeline *p, const struct fg_verdict *v,
 		if (p->events)
 			fg_event_verdict(p->events, v);
 	}
+	if (p->s.block_mode != FG_BLOCK_ADDRESSES)
+		block_name(p, v, now);
 	if (p->s.block_mode == FG_BLOCK_NAMES)
 		return;
 	for (i = 0; i < v->n_addrs; i++) {
@@ -432,6 +494,23 @@ static int expire_one(const struct fg_cidr *c, const struct fg_block *v,
 	return 0;
 }
 
+static int expire_name(uint64_t hash, const struct fg_block *v, void *data)
+{
+	struct expire_ctx *ec = data;
+	struct fg_pipeline *p = ec->p;
+
+	if (!v->expires_ns || v->expires_ns > ec->now_ns)
+		return 0;
+	if (fg_name_block_del_hash(p->maps, hash))
+		return 0;
+	p->st.unblocks++;
+	pr_info("unsinkhole %s: expired\n", v->domain);
+	if (p->events)
+		fg_event_unblock(p->events, ec->now, NULL, v->domain,
+				 "expired");
+	return 0;
+}
+
 static void log_caps(struct fg_pipeline *p, double now)
 {
 	uint64_t refused = p->st.refused_cap_domain + p->st.refused_cap_rate +
@@ -461,6 +540,8 @@ void fg_pipeline_tick(struct fg_pipeline *p, double now)
 
 	fg_block_foreach(p->maps, expire_one, &ec);
 	p->n_blocks = ec.live;
+	fg_name_block_foreach(p->maps, expire_name, &ec);
+	fg_names_sync_count(p->maps);
 	fg_scorer_expire(p->scorer, now);
 	log_caps(p, now);
 }

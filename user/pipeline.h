@@ -29,6 +29,7 @@ struct fg_pipeline;
 	X(answers_scored, "answer records fed to the scorer")		\
 	X(verdicts, "new verdicts")					\
 	X(blocks, "block entries installed")				\
+	X(name_rules, "domain rules installed (answers sinkholed)")	\
 	X(renewals, "block entries renewed")				\
 	X(unblocks, "block entries expired and removed")		\
 	X(refused_policy, "addresses the never-block policy kept")	\

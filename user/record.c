@@ -134,6 +134,7 @@ static int decode_rr(const struct fg_event *ev, const struct fg_rr *rr,
 	/* RFC 2181: a TTL with the top bit set is treated as zero. */
 	a->ttl = rr->ttl & 0x80000000u ? 0 : rr->ttl;
 	a->rdata_off = rr->rdata_off;
+	a->rr_flags = rr->flags;
 	a->target[0] = '\0';
 	memset(&a->addr, 0, sizeof(a->addr));
 

@@ -31,6 +31,7 @@ struct fg_answer {
 	struct fg_addr addr;		/* A and AAAA */
 	char target[FG_NAME_STR];	/* CNAME and NS */
 	uint16_t rdata_off;		/* offset of rdata in the DNS message */
+	uint8_t rr_flags;		/* FG_RRF_*: a domain rule matched */
 };
 
 struct fg_response {
