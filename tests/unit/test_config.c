@@ -70,7 +70,7 @@ static void test_defaults(void **state)
 	assert_true(s.window_short == 300 && s.window_long == 3600);
 	assert_int_equal(s.max_addrs_per_domain, 32);
 	assert_true(s.block_ttl == 3600);
-	assert_int_equal(s.block_mode, FG_BLOCK_ADDRESSES);
+	assert_int_equal(s.block_mode, FG_BLOCK_BOTH);
 	assert_false(s.dry_run);
 	assert_int_equal(s.n_dns_ports, 1);
 	assert_int_equal(s.dns_ports[0], 53);
