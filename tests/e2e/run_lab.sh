@@ -138,6 +138,19 @@ check "benign $LAB_BENIGN_STATIC still answers TCP (v6)" tcp_ok "$LAB_STATIC_ADD
 check "fluxguard list shows $a4 with its domain" \
 	eval "on_gw '$FLUXGUARD' list | grep -F '$a4' | grep -qF '$LAB_FLUX_V4'"
 
+# Domain rules: the gateway rewrites answers for flagged names; the
+# client's resolver library only sees them if the checksum still holds.
+all_are() { [ -n "$1" ] && ! grep -qvx -- "$2" <<<"$1"; }
+check "the client now gets 0.0.0.0 for $LAB_FLUX_V4 (sinkholed in XDP)" \
+	eval 'all_are "$(answers "$LAB_RESOLVER4" A "$LAB_FLUX_V4")" 0.0.0.0'
+check "the client now gets :: for $LAB_FLUX_V6 over IPv6" \
+	eval 'all_are "$(answers "$LAB_RESOLVER6" AAAA "$LAB_FLUX_V6")" ::'
+check "the client still gets the true answer for $LAB_BENIGN_STATIC" \
+	eval '[ "$(answers "$LAB_RESOLVER4" A "$LAB_BENIGN_STATIC")" = "$LAB_STATIC_ADDR4" ]'
+check "the client still gets the true CDN answers for $LAB_BENIGN_CDN" \
+	eval 'answers "$LAB_RESOLVER4" A "$LAB_BENIGN_CDN" | grep -q "^198\.18\.100\."'
+check "the sinkholed counter rose" eval "[ \"\$(on_gw '$FLUXGUARD' status | awk '\$1 == \"sinkholed\" { print \$2 }')\" -gt 0 ]"
+
 # SIGKILL: the pinned link keeps the program, the pinned map its blocks.
 kill -9 "$fg_pid"
 wait "$fg_pid" 2>/dev/null

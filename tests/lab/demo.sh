@@ -53,7 +53,9 @@ client_round() {
 		addrs=$(answers "$LAB_RESOLVER4" A "$name" | grep -E '^[0-9.]+$' || true)
 		first=$(head -n1 <<<"$addrs")
 		[ -n "$first" ] || continue
-		if tcp_ok "$first"; then
+		if [ "$first" = 0.0.0.0 ]; then
+			state="\033[31msinkholed: the gateway rewrote the answer\033[0m"
+		elif tcp_ok "$first"; then
 			state="\033[32mconnect ok\033[0m"
 		else
 			state="\033[31mconnect FAILED (dropped at the gateway)\033[0m"
@@ -94,6 +96,17 @@ done
 
 step "The pinned block map, as bpftool sees it (first entries)"
 bpftool map dump pinned /sys/fs/bpf/fluxguard/fg_block_v4 | head -n 40 || true
+
+step "A flux host the client learned before the verdict is dropped by address"
+blocked=$(jq -r 'select(.type == "block" and .ip != null) | .ip' "$events" | head -n1)
+if [ -n "$blocked" ]; then
+	if tcp_ok "$blocked"; then
+		echo "  connect $blocked:$LAB_HOST_PORT ok (unexpected)"
+	else
+		printf '  connect %s:%s \033[31mFAILED (dropped at the gateway)\033[0m\n' \
+			"$blocked" "$LAB_HOST_PORT"
+	fi
+fi
 
 step "fluxguard list"
 on_gw "$FLUXGUARD" list | head -n 20 || true
