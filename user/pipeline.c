@@ -198,6 +198,17 @@ const struct fg_pipe_stats *fg_pipeline_stats(const struct fg_pipeline *p)
 	return &p->st;
 }
 
+struct fg_policy *fg_pipeline_policy(struct fg_pipeline *p)
+{
+	return p->policy;
+}
+
+void fg_pipeline_scorer_stats(const struct fg_pipeline *p,
+			      struct fg_scorer_stats *st)
+{
+	fg_scorer_stats(p->scorer, st);
+}
+
 struct lowest {
 	struct fg_cidr prefix;
 	struct fg_block val;
@@ -210,7 +221,8 @@ static int find_lowest(const struct fg_cidr *c, const struct fg_block *v,
 	struct lowest *lo = ctx;
 
 	/* Operators' own entries are never evicted for a verdict. */
-	if (v->reason == FG_REASON_MANUAL || v->reason == FG_REASON_FEED)
+	if (v->reason == FG_REASON_MANUAL || v->reason == FG_REASON_FEED ||
+	    v->reason == FG_REASON_IMPORT)
 		return 0;
 	if (!lo->found || v->score < lo->val.score) {
 		lo->prefix = *c;
@@ -282,7 +294,8 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 		 * Manual and feed entries keep the expiry they were given.
 		 */
 		if (old.reason == FG_REASON_MANUAL ||
-		    old.reason == FG_REASON_FEED)
+		    old.reason == FG_REASON_FEED ||
+		    old.reason == FG_REASON_IMPORT)
 			return;
 		old.expires_ns = fg_clock_to_ns(&p->clock,
 						now + p->s.block_ttl);
@@ -359,7 +372,8 @@ static void block_name(struct fg_pipeline *p, const struct fg_verdict *v,
 
 	if (!fg_name_block_get(p->maps, v->domain, &val)) {
 		if (val.reason == FG_REASON_MANUAL ||
-		    val.reason == FG_REASON_FEED)
+		    val.reason == FG_REASON_FEED ||
+		    val.reason == FG_REASON_IMPORT)
 			return;
 		val.expires_ns = fg_clock_to_ns(&p->clock,
 						now + p->s.block_ttl);

@@ -69,6 +69,13 @@ int fg_pipeline_adopt(struct fg_pipeline *p);
 
 const struct fg_pipe_stats *fg_pipeline_stats(const struct fg_pipeline *p);
 
+/* The never-block policy, for feeds that install blocks of their own. */
+struct fg_policy *fg_pipeline_policy(struct fg_pipeline *p);
+
+struct fg_scorer_stats;
+void fg_pipeline_scorer_stats(const struct fg_pipeline *p,
+			      struct fg_scorer_stats *st);
+
 /* Writes the scorer's summary for `status` to path (atomically). */
 int fg_pipeline_write_status(struct fg_pipeline *p, const char *path,
 			     double now);
