@@ -29,6 +29,7 @@ struct bpf_program;
 #include "frame.h"
 #include "log.h"
 #include "pipeline.h"
+#include "services.h"
 
 /* Interfaces one `run` attaches to. */
 #define FG_RUN_IFACES_MAX	16
@@ -44,11 +45,17 @@ struct bpf_program;
  */
 #define FG_REPLAY_FRAME_MAX	3500
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, hangup;
 
 static void on_signal(int sig)
 {
 	stop = 1;
+}
+
+/* SIGHUP: reopen the events file (logrotate) and reload the feeds. */
+static void on_hangup(int sig)
+{
+	hangup = 1;
 }
 
 struct run_opts {
@@ -59,19 +66,27 @@ struct run_opts {
 	const char *events;
 	bool dry_run;
 	bool log_answers;
+	const char *feeds[FG_CFG_FILES_MAX];
+	int n_feeds;
+	const char *metrics;
 };
 
 static const char run_usage[] =
 	"Usage: fluxguard run -i IFACE [-i IFACE ...] [--mode native|skb]\n"
 	"                     [--config FILE] [--events FILE|-] [--dry-run]\n"
-	"                     [--log-answers] [-v]\n"
+	"                     [--log-answers] [--feed FILE ...]\n"
+	"                     [--metrics ADDR:PORT] [-v]\n"
 	"Load and attach the XDP program, score DNS responses, block flux\n"
 	"addresses. Runs until SIGINT or SIGTERM; the program and its blocks\n"
-	"stay in place afterwards (`fluxguard unload` removes them).\n";
+	"stay in place afterwards (`fluxguard unload` removes them).\n"
+	"--feed blocks the names and addresses a list names (repeatable;\n"
+	"formats in docs/sharing.md); --metrics serves Prometheus metrics.\n"
+	"SIGHUP reopens the events file and reloads the feeds.\n";
 
 static const char replay_usage[] =
 	"Usage: fluxguard replay FILE [--config FILE] [--events FILE|-]\n"
-	"                        [--dry-run] [--log-answers] [-v]\n"
+	"                        [--dry-run] [--log-answers] [--feed FILE ...]\n"
+	"                        [-v]\n"
 	"Run every frame of a pcap or pcapng capture through the XDP program\n"
 	"and the scorer, on the capture's clock, and print a summary.\n";
 
@@ -88,6 +103,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o,
 		{ "events", required_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "log-answers", no_argument, NULL, 'l' },
+		{ "feed", required_argument, NULL, 'F' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -133,6 +150,19 @@ static int parse_opts(int argc, char **argv, struct run_opts *o,
 		case 'l':
 			o->log_answers = true;
 			break;
+		case 'F':
+			if (o->n_feeds == FG_CFG_FILES_MAX) {
+				fprintf(stderr, "fluxguard: at most %d feeds\n",
+					FG_CFG_FILES_MAX);
+				return -1;
+			}
+			o->feeds[o->n_feeds++] = optarg;
+			break;
+		case 'M':
+			if (!allow_ifaces)
+				goto bad;
+			o->metrics = optarg;
+			break;
 		case 'v':
 			fg_log_level++;
 			break;
@@ -167,6 +197,24 @@ static int load_settings(const struct run_opts *o, struct fg_settings *s)
 		s->dry_run = true;
 	if (o->log_answers)
 		s->log_answers = true;
+	for (int i = 0; i < o->n_feeds; i++) {
+		if (s->n_feeds == FG_CFG_FILES_MAX ||
+		    strlen(o->feeds[i]) >= FG_PATH_MAX) {
+			fprintf(stderr, "fluxguard: too many feeds or too long "
+				"a path (at most %d of %d bytes)\n",
+				FG_CFG_FILES_MAX, FG_PATH_MAX - 1);
+			return -EINVAL;
+		}
+		strcpy(s->feeds[s->n_feeds++], o->feeds[i]);
+	}
+	if (o->metrics) {
+		if (strlen(o->metrics) >= FG_ADDRPORT_MAX) {
+			fprintf(stderr, "fluxguard: --metrics: '%s' is too "
+				"long\n", o->metrics);
+			return -EINVAL;
+		}
+		strcpy(s->metrics_listen, o->metrics);
+	}
 	return 0;
 }
 
@@ -248,6 +296,7 @@ static void detach_all(const struct run_opts *o, int n)
 int cmd_run(int argc, char **argv)
 {
 	struct ring_buffer *rb = NULL;
+	struct fg_services *sv = NULL;
 	struct fg_pipeline *p = NULL;
 	struct fg_settings *s = NULL;
 	struct fg_loader l;
@@ -309,8 +358,14 @@ int cmd_run(int argc, char **argv)
 			goto out_pipeline;
 		}
 	}
+	sv = fg_services_start(s, &l.maps, p, &clk, true, fg_now());
+	if (!sv) {
+		detach_all(&o, n_attached);
+		goto out_pipeline;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hangup);
 	mkdir("/run/fluxguard", 0755);
 	pr_warn("running on %d interface(s)%s; Ctrl-C to stop\n", o.n_ifaces,
 		s->dry_run ? " in dry-run mode" : "");
@@ -324,9 +379,15 @@ int cmd_run(int argc, char **argv)
 		}
 		/* Events submitted without a wakeup wait for this. */
 		ring_buffer__consume(rb);
+		fg_services_poll(sv);
+		if (hangup) {
+			hangup = 0;
+			fg_services_reload(sv, &events, fg_now());
+		}
 		if (fg_now() >= next_tick) {
 			next_tick = fg_now() + FG_TICK_SECS;
 			fg_pipeline_tick(p, fg_now());
+			fg_services_tick(sv, fg_now());
 			fg_pipeline_write_status(p, FG_STATUS_FILE, fg_now());
 		}
 	}
@@ -336,6 +397,7 @@ int cmd_run(int argc, char **argv)
 	ret = FG_EXIT_OK;
 
 out_pipeline:
+	fg_services_stop(sv);
 	ring_buffer__free(rb);
 	fg_pipeline_free(p);
 out_loader:
@@ -401,6 +463,7 @@ int cmd_replay(int argc, char **argv)
 	u_char frame[FG_REPLAY_FRAME_MAX];
 	struct replay_stats rs = { 0 };
 	struct ring_buffer *rb = NULL;
+	struct fg_services *sv = NULL;
 	struct fg_pipeline *p = NULL;
 	struct fg_settings *s = NULL;
 	struct pcap_pkthdr *hdr;
@@ -458,6 +521,10 @@ int cmd_replay(int argc, char **argv)
 		goto out_pipeline;
 	}
 	cfg = map_config(l.maps.config);
+	/* Feeds go into the private maps once, before the first frame. */
+	sv = fg_services_start(s, &l.maps, p, &clk, false, fg_now());
+	if (!sv)
+		goto out_pipeline;
 
 	ret = FG_EXIT_OK;
 	while ((r = pcap_next_ex(pc, &hdr, &pkt)) == 1) {
@@ -510,6 +577,7 @@ int cmd_replay(int argc, char **argv)
 		print_replay_summary(&rs, &st, fg_pipeline_stats(p));
 
 out_pipeline:
+	fg_services_stop(sv);
 	if (cfg)
 		munmap(cfg, sizeof(*cfg));
 	ring_buffer__free(rb);

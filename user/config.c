@@ -332,6 +332,21 @@ static int apply_key(struct cfg_parse *p, struct fg_settings *s,
 					 FG_CFG_FILES_MAX);
 		return set_path(p, s->allowlists[s->n_allowlists++], v);
 	}
+	if (!strcmp(k, "feed")) {
+		if (s->n_feeds >= FG_CFG_FILES_MAX)
+			return cfg_error(p, "more than %d feed files",
+					 FG_CFG_FILES_MAX);
+		return set_path(p, s->feeds[s->n_feeds++], v);
+	}
+	if (!strcmp(k, "metrics_listen")) {
+		if (strlen(v) >= FG_ADDRPORT_MAX || !strrchr(v, ':'))
+			return cfg_error(p, "metrics_listen: '%s' is not "
+					 "ADDR:PORT", v);
+		strcpy(s->metrics_listen, v);
+		return 0;
+	}
+	if (!strcmp(k, "metrics_file"))
+		return set_path(p, s->metrics_file, v);
 	if (!strcmp(k, "window_short")) {
 		p->line_short = p->line;
 		return set_duration(p, k, v, &s->window_short);

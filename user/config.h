@@ -26,6 +26,10 @@
  * which sizes every domain slot and every verdict.
  */
 #define FG_ADDRS_PER_DOMAIN_MAX	128
+/* "ADDR:PORT" of the metrics endpoint: an IPv6 address in brackets and
+ * a port fit.
+ */
+#define FG_ADDRPORT_MAX		64
 /* Default ASN database directory (scripts/deps.sh installs it there). */
 #define FG_ASN_DIR_DEFAULT	"/usr/local/share/fluxguard/asn"
 
@@ -76,6 +80,10 @@ struct fg_settings {
 	unsigned int n_allowlists;
 	char allowlists[FG_CFG_FILES_MAX][FG_PATH_MAX];
 	char events[FG_PATH_MAX];	/* "" none, "-" stdout, else a file */
+	unsigned int n_feeds;
+	char feeds[FG_CFG_FILES_MAX][FG_PATH_MAX];	/* docs/sharing.md */
+	char metrics_listen[FG_ADDRPORT_MAX];	/* "" off, else ADDR:PORT */
+	char metrics_file[FG_PATH_MAX];		/* "" off */
 	bool log_answers;		/* passive DNS "answer" events */
 	/* Score only responses that answer a query seen on the wire; needs
 	 * the program on the interface the queries arrive on.

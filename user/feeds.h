@@ -104,12 +104,6 @@ bool fg_feeds_changed(struct fg_feeds *f);
 void fg_feeds_tick(struct fg_feeds *f, double now);
 const struct fg_feed_stats *fg_feeds_stats(const struct fg_feeds *f);
 
-/* Removes every name rule whose expiry has passed, whoever installed it
- * (the pipeline expires address entries; names need the same). Returns
- * how many.
- */
-int fg_name_rules_expire(const struct fg_maps *maps, __u64 now_ns);
-
 /* Install one entry now (import): policy first, then the map. Returns 0,
  * -EPERM when the policy refuses it, or a map error.
  */

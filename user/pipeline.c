@@ -198,6 +198,11 @@ const struct fg_pipe_stats *fg_pipeline_stats(const struct fg_pipeline *p)
 	return &p->st;
 }
 
+void fg_pipeline_set_events(struct fg_pipeline *p, FILE *events)
+{
+	p->events = events;
+}
+
 struct fg_policy *fg_pipeline_policy(struct fg_pipeline *p)
 {
 	return p->policy;

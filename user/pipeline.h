@@ -69,6 +69,9 @@ int fg_pipeline_adopt(struct fg_pipeline *p);
 
 const struct fg_pipe_stats *fg_pipeline_stats(const struct fg_pipeline *p);
 
+/* After the events file was reopened (SIGHUP). */
+void fg_pipeline_set_events(struct fg_pipeline *p, FILE *events);
+
 /* The never-block policy, for feeds that install blocks of their own. */
 struct fg_policy *fg_pipeline_policy(struct fg_pipeline *p);
 
