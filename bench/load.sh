@@ -110,10 +110,24 @@ never_block = 198.18.250.0/24
 query_match = no
 EOF
 
-# Start run; while another engineer's run holds the lock, wait for it.
+PIN_DIR=/sys/fs/bpf/fluxguard
+RETRY_S=5
+
+# Start run once no other instance is loaded: its lock is free and its
+# pins are gone. Their pins are theirs to remove; ours go at the end.
 start_run() {
 	local waited=0 t
 	while :; do
+		if [ -e "$PIN_DIR" ]; then
+			[ "$waited" -lt "$LOCK_WAIT_S" ] ||
+				die "$PIN_DIR still holds another instance's" \
+					"pins after ${LOCK_WAIT_S}s; not" \
+					"touching them"
+			echo "load.sh: $PIN_DIR in use; waiting" >&2
+			sleep "$RETRY_S"
+			waited=$((waited + RETRY_S))
+			continue
+		fi
 		: >"$tmp/run.log"
 		# Not through in_dut: $! must be the daemon itself, and
 		# nsenter execs it.
@@ -122,6 +136,8 @@ start_run() {
 			--config "$tmp/load.conf" --events "$tmp/events.jsonl" \
 			-v 2>"$tmp/run.log" &
 		fg_pid=$!
+		# From here on the pins may be ours: clean them up.
+		attached=true
 		for ((t = 0; t < READY_WAIT_S * 10; t++)); do
 			grep -q "running on" "$tmp/run.log" && return 0
 			kill -0 "$fg_pid" 2>/dev/null || break
@@ -133,12 +149,16 @@ start_run() {
 		fi
 		wait "$fg_pid" 2>/dev/null || true
 		fg_pid=
-		if grep -q "another .fluxguard run. holds" "$tmp/run.log" &&
-		   [ "$waited" -lt "$LOCK_WAIT_S" ]; then
+		if grep -q "another .fluxguard run. holds" "$tmp/run.log"; then
+			# Refused before touching a pin: they are not ours.
+			attached=false
+			[ "$waited" -lt "$LOCK_WAIT_S" ] ||
+				die "another fluxguard run held the lock for" \
+					"${LOCK_WAIT_S}s"
 			echo "load.sh: another fluxguard run holds the lock;" \
 				"waiting" >&2
-			sleep 5
-			waited=$((waited + 5))
+			sleep "$RETRY_S"
+			waited=$((waited + RETRY_S))
 			continue
 		fi
 		cat "$tmp/run.log" >&2
@@ -151,12 +171,7 @@ counter() { awk -F= -v k="$2" '$1 == k { print $2 }' "$1"; }
 pipe_counter() { jq -r ".counters.$1" "$STATUS"; }
 status_pid() { jq -r .pid "$STATUS" 2>/dev/null || echo 0; }
 
-if [ -e /sys/fs/bpf/fluxguard ]; then
-	echo "load.sh: /sys/fs/bpf/fluxguard exists already: its maps are" \
-		"adopted and removed at the end" >&2
-fi
 start_run
-attached=true
 # The first status snapshot, written a second after start.
 for ((t = 0; t < STATUS_WAIT_S * 10; t++)); do
 	[ "$(status_pid)" = "$fg_pid" ] && break
