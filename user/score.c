@@ -121,7 +121,8 @@ struct ns_name {
 
 struct zone_state {
 	uint32_t last;
-	uint64_t set_hash;
+	uint64_t set_hash;		/* NS names and glue last seen */
+	uint32_t set_expires;
 	uint8_t n_names, n_addrs;
 	struct sample_ring ring;
 	struct ns_name names[FG_NS_NAMES_MAX];
@@ -315,6 +316,35 @@ static double change_ratio(const struct sample *w, unsigned int n)
 	for (unsigned int i = 1; i < n; i++)
 		changed += w[i].changed;
 	return (double)changed / (n - 1);
+}
+
+/* Record an observation (an answer, or a zone's NS set) in a sample
+ * ring. One that repeats the current set before its TTL ran out came
+ * from a cache: it only raises the TTL estimate (caches hand out what is
+ * left of the TTL) and is neither a change nor a non-change. Returns true
+ * for such a hit.
+ */
+static bool ring_observe(struct sample_ring *ring, uint64_t *cur_hash,
+			 uint32_t *cur_expires, uint64_t hash, uint32_t ttl,
+			 uint32_t tick)
+{
+	bool changed = ring->total && hash != *cur_hash;
+	uint64_t expires = tick + (uint64_t)ttl * FG_TICKS_PER_SEC;
+	bool hit = ring->total && !changed && tick < *cur_expires;
+
+	if (hit) {
+		struct sample *last = &ring->v[(ring->head + FG_RESP_SAMPLES -
+						1) % FG_RESP_SAMPLES];
+
+		if (ttl > last->ttl)
+			last->ttl = ttl;
+	} else {
+		ring_push(ring, tick, ttl, changed);
+		*cur_expires = expires > UINT32_MAX ? UINT32_MAX :
+			       (uint32_t)expires;
+	}
+	*cur_hash = hash;
+	return hit;
 }
 
 /* ---- distinct counting ---- */
@@ -762,6 +792,7 @@ static void zone_observe(struct fg_scorer *sc, const struct fg_response *r,
 	const char *owner = r->answers[first].owner, *reg;
 	struct fg_dslot *slot;
 	struct zone_state *zs;
+	uint32_t ttl = UINT32_MAX;
 	uint64_t sum = 0;
 	size_t len;
 	bool created;
@@ -786,6 +817,8 @@ static void zone_observe(struct fg_scorer *sc, const struct fg_response *r,
 		done[i] = true;
 		if (!name_ok(ns->target, &tlen))
 			continue;
+		if (ns->ttl < ttl)
+			ttl = ns->ttl;
 		h = fg_name_hash(ns->target, tlen);
 		zone_add_ns(sc, zs, h, tick);
 		sum += h * 0x9e3779b97f4a7c15ULL;
@@ -798,8 +831,8 @@ static void zone_observe(struct fg_scorer *sc, const struct fg_response *r,
 			sum += addr_hash(&g->addr);
 		}
 	}
-	ring_push(&zs->ring, tick, 0, zs->ring.total && sum != zs->set_hash);
-	zs->set_hash = sum;
+	ring_observe(&zs->ring, &zs->set_hash, &zs->set_expires, sum,
+		     ttl == UINT32_MAX ? 0 : ttl, tick);
 	zs->last = tick;
 }
 
@@ -1280,34 +1313,6 @@ static bool name_add_addresses(struct fg_scorer *sc, struct name_state *ns,
 	return newly_shared;
 }
 
-/* Record the response in the sample ring. A response that repeats the
- * current answer before its TTL ran out came from a cache: it only
- * raises the TTL estimate (caches hand out what is left of the TTL) and
- * is neither a change nor a non-change. Returns true for such a hit.
- */
-static bool name_sample(struct name_state *ns, const struct group *g,
-			uint32_t tick)
-{
-	bool changed = ns->ring.total && g->set_hash != ns->set_hash;
-	uint64_t expires = tick + (uint64_t)g->min_ttl * FG_TICKS_PER_SEC;
-	bool hit = ns->ring.total && !changed && tick < ns->set_expires;
-
-	if (hit) {
-		struct sample *last = &ns->ring.v[(ns->ring.head +
-						   FG_RESP_SAMPLES - 1) %
-						  FG_RESP_SAMPLES];
-
-		if (g->min_ttl > last->ttl)
-			last->ttl = g->min_ttl;
-	} else {
-		ring_push(&ns->ring, tick, g->min_ttl, changed);
-		ns->set_expires = expires > UINT32_MAX ? UINT32_MAX :
-				  (uint32_t)expires;
-	}
-	ns->set_hash = g->set_hash;
-	return hit;
-}
-
 /* Score one owner name of a response. Names are scored one by one: flux
  * spread over many one-shot subdomains of a zone is not added up here.
  */
@@ -1340,7 +1345,8 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 	}
 	sc->st.records += g->n;
 	shared = name_add_addresses(sc, ns, r, g, tick, asn);
-	hit = name_sample(ns, g, tick);
+	hit = ring_observe(&ns->ring, &ns->set_hash, &ns->set_expires,
+			   g->set_hash, g->min_ttl, tick);
 
 	/* A name that is an NS host of its own zone feeds the zone's NS
 	 * address diversity whatever section its addresses came in.
