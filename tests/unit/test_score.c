@@ -358,6 +358,48 @@ static void test_double_flux(void **state)
 	env_free(e);
 }
 
+/* Through a caching resolver a client asking every second sees each
+ * answer five times with a falling TTL: the repeats are neither changes
+ * nor non-changes, for the name and for its zone's NS set.
+ */
+static void test_cache_hits(void **state)
+{
+	struct env *e = env_new(true, NULL, NULL);
+	unsigned int flagged_at = 0;
+	struct fg_verdict v;
+	char ip[32], ns[64];
+
+	(void)state;
+	for (unsigned int sec = 0; sec < 40; sec++) {
+		unsigned int set = sec / 5, left = 5 - sec % 5;
+
+		resp_begin(e, "www.cached-flux.test", FG_TYPE_A, T0 + sec);
+		for (unsigned int k = 0; k < 5; k++) {
+			flux_ip(set * 5 + k, ip, sizeof(ip));
+			add_a(e, "www.cached-flux.test", ip, left);
+		}
+		for (unsigned int k = 0; k < 2; k++) {
+			snprintf(ns, sizeof(ns), "ns%u.cached-flux.test",
+				 (set * 2 + k) % 9);
+			add_name(e, "cached-flux.test", FG_TYPE_NS, ns, left,
+				 FG_SEC_AUTHORITY);
+			flux_ip(3000 + set * 2 + k, ip, sizeof(ip));
+			add_addr(e, ns, ip, left, FG_SEC_ADDITIONAL);
+		}
+		if (feed(e, T0 + sec) && !flagged_at)
+			flagged_at = set + 1;
+	}
+	/* Within five distinct answers, however many repeats. */
+	assert_true(flagged_at >= 1 && flagged_at <= QUICK);
+	assert_int_equal(fg_scorer_explain(e->sc, "www.cached-flux.test",
+					   T0 + 39, &v), 0);
+	assert_true(feature(&v, FG_F_CHANGES)->value == 1);
+	assert_true(feature(&v, FG_F_NS_CHURN)->value == 1);
+	assert_true(feature(&v, FG_F_TTL_MEDIAN)->value == 5);
+	assert_int_equal(v.kind, FG_KIND_DOUBLE_FLUX);
+	env_free(e);
+}
+
 /* ---- benign look-alikes ---- */
 
 static const char *const cdn_allow[] = {
@@ -794,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_single_flux_without_asn_db),
 		cmocka_unit_test(test_lab_range),
 		cmocka_unit_test(test_double_flux),
+		cmocka_unit_test(test_cache_hits),
 		cmocka_unit_test(test_cdn),
 		cmocka_unit_test(test_cloud_lb),
 		cmocka_unit_test(test_ntp_pool),
