@@ -16,6 +16,8 @@ int cmd_list(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Where `run` leaves its view of the scorer for `status`. */
 #define FG_STATUS_FILE	"/run/fluxguard/status.json"

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "loader.h"
 #include "log.h"
+#include "names.h"
 
 /* Interfaces `status` reports; a gateway has a few. */
 #define FG_STATUS_IFACES	64
@@ -75,6 +76,8 @@ static const char *fmt_expiry(const struct fg_clock *clk, __u64 ns,
 struct list_ctx {
 	struct fg_clock clk;
 	int n;
+	int n_names;
+	uint64_t seed;
 };
 
 static int print_block(const struct fg_cidr *p, const struct fg_block *v,
@@ -95,10 +98,34 @@ static int print_block(const struct fg_cidr *p, const struct fg_block *v,
 	return 0;
 }
 
+/* A label that does not hash to its key was shortened to fit
+ * FG_BLOCK_LABEL_LEN: shown with a trailing "...".
+ */
+static int print_name_rule(uint64_t hash, const struct fg_block *v,
+			   void *data)
+{
+	struct list_ctx *lc = data;
+	char label[FG_BLOCK_LABEL_LEN + 4], exp[32];
+	uint64_t h = 0;
+
+	if (!lc->n_names++)
+		printf("%s%-61s %-12s %-10s %10s\n", lc->n ? "\n" : "",
+		       "DOMAIN RULE", "REASON", "EXPIRES", "REWRITES");
+	snprintf(label, sizeof(label), "%.*s", FG_BLOCK_LABEL_LEN - 1,
+		 v->domain);
+	if (fg_rule_hash(lc->seed, label, &h) || h != hash)
+		strcat(label, "...");
+	printf("%-61s %-12s %-10s %10llu\n", label, fg_reason_str(v->reason),
+	       fmt_expiry(&lc->clk, v->expires_ns, exp, sizeof(exp)),
+	       (unsigned long long)v->packets);
+	return 0;
+}
+
 static const char list_usage[] =
 	"Usage: fluxguard list [-v]\n"
 	"Print the active blocks: address or prefix, domain, reason, expiry\n"
-	"and hit counters.\n";
+	"and hit counters; then the domain rules (names whose answers are\n"
+	"rewritten to the sinkhole): name, reason, expiry, answers rewritten.\n";
 
 int cmd_list(int argc, char **argv)
 {
@@ -117,7 +144,9 @@ int cmd_list(int argc, char **argv)
 		return FG_EXIT_FAIL;
 	fg_clock_wall(&lc.clk);
 	fg_block_foreach(&m, print_block, &lc);
-	if (!lc.n)
+	fg_names_seed(&m, &lc.seed);
+	fg_name_block_foreach(&m, print_name_rule, &lc);
+	if (!lc.n && !lc.n_names)
 		printf("no active blocks\n");
 	fg_maps_close(&m);
 	return FG_EXIT_OK;
@@ -126,6 +155,7 @@ int cmd_list(int argc, char **argv)
 struct block_opts {
 	double secs;
 	const char *reason;
+	const char *domain;
 	int bad;
 };
 
@@ -144,20 +174,66 @@ static int block_opt(int c, void *data)
 	case 'r':
 		bo->reason = optarg;
 		return 0;
+	case 'd':
+		bo->domain = optarg;
+		return 0;
 	}
 	return -1;
 }
 
+/* A manual domain rule. Its label is the name itself, so that `list` and
+ * `export` can show it; the --reason text is only printed.
+ */
+static int block_domain(const struct block_opts *bo)
+{
+	struct fg_clock clk;
+	struct fg_block v;
+	struct fg_maps m;
+	uint64_t h;
+	int r;
+
+	if (fg_rule_hash(0, bo->domain, &h)) {
+		fprintf(stderr, "fluxguard: '%s' is not a domain name\n",
+			bo->domain);
+		return FG_EXIT_USAGE;
+	}
+	if (fg_maps_open_pinned(&m))
+		return FG_EXIT_FAIL;
+	fg_clock_wall(&clk);
+	memset(&v, 0, sizeof(v));
+	v.created_ns = fg_clock_to_ns(&clk, fg_now());
+	v.expires_ns = fg_clock_to_ns(&clk, fg_now() + bo->secs);
+	v.reason = FG_REASON_MANUAL;
+	snprintf(v.domain, sizeof(v.domain), "%.*s", FG_BLOCK_LABEL_LEN - 1,
+		 bo->domain);
+	r = fg_name_block_put(&m, bo->domain, &v);
+	if (!r)
+		r = fg_names_sync_count(&m);
+	fg_maps_close(&m);
+	if (r) {
+		pr_warn("cannot block %s: %s%s\n", bo->domain, strerror(-r),
+			r == -E2BIG ? " (name map full)" : "");
+		return FG_EXIT_FAIL;
+	}
+	printf("sinkholing answers for %s for %.0fs%s%s\n", bo->domain,
+	       bo->secs, bo->reason ? ": " : "", bo->reason ?: "");
+	return FG_EXIT_OK;
+}
+
 static const char block_usage[] =
 	"Usage: fluxguard block ADDR[/LEN] [--for DURATION] [--reason TEXT]\n"
+	"       fluxguard block --domain NAME [--for DURATION] [--reason TEXT]\n"
 	"Drop every frame from or to ADDR (or the prefix) until DURATION\n"
-	"(default 1h) has passed. IPv4 and IPv6.\n";
+	"(default 1h) has passed. IPv4 and IPv6. With --domain, answers for\n"
+	"NAME are rewritten to the sinkhole instead; the rule's label is the\n"
+	"name, and TEXT is only printed.\n";
 
 int cmd_block(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "for", required_argument, NULL, 'f' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "domain", required_argument, NULL, 'd' },
 		{ 0 },
 	};
 	struct block_opts bo = { .secs = FG_MANUAL_BLOCK_SECS };
@@ -171,6 +247,13 @@ int cmd_block(int argc, char **argv)
 	r = parse_common(argc, argv, block_usage, extra, block_opt, &bo);
 	if (r || bo.bad)
 		return r > 0 ? FG_EXIT_OK : FG_EXIT_USAGE;
+	if (bo.domain) {
+		if (optind != argc) {
+			fprintf(stderr, "%s", block_usage);
+			return FG_EXIT_USAGE;
+		}
+		return block_domain(&bo);
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s", block_usage);
 		return FG_EXIT_USAGE;
@@ -205,18 +288,67 @@ int cmd_block(int argc, char **argv)
 
 static const char unblock_usage[] =
 	"Usage: fluxguard unblock ADDR[/LEN]\n"
-	"Remove the block on ADDR or the prefix, whoever installed it.\n";
+	"       fluxguard unblock --domain NAME\n"
+	"Remove the block on ADDR or the prefix, or the domain rule for NAME,\n"
+	"whoever installed it.\n";
+
+static int unblock_opt(int c, void *data)
+{
+	if (c != 'd')
+		return -1;
+	*(const char **)data = optarg;
+	return 0;
+}
+
+static int unblock_domain(const char *name)
+{
+	struct fg_maps m;
+	uint64_t h;
+	int r;
+
+	if (fg_rule_hash(0, name, &h)) {
+		fprintf(stderr, "fluxguard: '%s' is not a domain name\n", name);
+		return FG_EXIT_USAGE;
+	}
+	if (fg_maps_open_pinned(&m))
+		return FG_EXIT_FAIL;
+	r = fg_name_block_del(&m, name);
+	if (!r)
+		fg_names_sync_count(&m);
+	fg_maps_close(&m);
+	if (r) {
+		pr_warn("cannot unblock %s: %s\n", name, r == -ENOENT ?
+			"no such domain rule (see `fluxguard list`)" :
+			strerror(-r));
+		return FG_EXIT_FAIL;
+	}
+	printf("unblocked %s\n", name);
+	return FG_EXIT_OK;
+}
 
 int cmd_unblock(int argc, char **argv)
 {
+	static const struct option extra[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ 0 },
+	};
+	const char *domain = NULL;
 	char buf[FG_CIDR_STRLEN];
 	struct fg_cidr p;
 	struct fg_maps m;
 	int r;
 
-	r = parse_common(argc, argv, unblock_usage, NULL, NULL, NULL);
+	r = parse_common(argc, argv, unblock_usage, extra, unblock_opt,
+			 &domain);
 	if (r)
 		return r > 0 ? FG_EXIT_OK : FG_EXIT_USAGE;
+	if (domain) {
+		if (optind != argc) {
+			fprintf(stderr, "%s", unblock_usage);
+			return FG_EXIT_USAGE;
+		}
+		return unblock_domain(domain);
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s", unblock_usage);
 		return FG_EXIT_USAGE;

@@ -20,6 +20,8 @@ static const struct {
 	{ "block", cmd_block, "block an address or prefix by hand" },
 	{ "unblock", cmd_unblock, "remove a block" },
 	{ "unload", cmd_unload, "detach and remove the pins" },
+	{ "export", cmd_export, "flagged names and blocks as STIX, RPZ or CSV" },
+	{ "import", cmd_import, "block what a peer's export lists" },
 };
 
 static void usage(FILE *f)
