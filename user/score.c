@@ -1356,8 +1356,9 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 		for (unsigned int k = 0; k < g->n; k++)
 			zone_add_addr(sc, zs, &r->answers[g->idx[k]].addr, tick);
 
-	/* A cache hit brings no new address and no new sample, so the score
-	 * of a name that is not flagged cannot have risen: skip the work.
+	/* A cache hit brings the name no new address and no new sample; its
+	 * score can only have moved with its zone or the clock, which the
+	 * next fresh answer picks up. Skip the work unless it is flagged.
 	 */
 	if (hit && !shared && !ns->flagged)
 		return 0;
