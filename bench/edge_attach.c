@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Attaches fluxguard's XDP program (or the bare XDP_PASS floor) to one
+ * interface for bench/edge.sh, with a known block map and configuration,
+ * drains the ring buffer as the daemon would, and reports the per-CPU
+ * counters on SIGUSR1 and on exit. Holds the attachment only while it runs.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fluxguard.h"
+#include "fluxguard.skel.h"
+#include "xdp_pass.skel.h"
+
+/* Same wakeup threshold as the daemon, so the program submits events the
+ * way it does in production.
+ */
+#define WAKEUP_BYTES	(64 << 10)
+/* Ring poll timeout: short enough to notice a signal at once. */
+#define POLL_MS		100
+#define DNS_PORT	53
+/* Entries written per batch call: bounds the staging arrays. */
+#define FILL_CHUNK	4096
+/* Filler entries count up from here (198.18.1.0, in the benchmark range)
+ * so they never collide with the veth addresses in 198.18.0.0/24.
+ */
+#define FILL_BASE	0xc6120100u
+
+static volatile sig_atomic_t stop, report;
+
+struct edge {
+	struct fluxguard *fg;
+	struct xdp_pass *pass;
+	struct ring_buffer *rb;
+	unsigned long long consumed;
+	int prog_fd;
+	int link_fd;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: edge_attach -i IFACE [-P] [-s SRC] [-n N]\n"
+		"  -i IFACE  interface to attach to in native mode\n"
+		"  -P        attach the bare XDP_PASS program instead\n"
+		"  -s SRC    first block entry (IPv4); without it every\n"
+		"            entry is a filler address from 198.18.1.0 up\n"
+		"  -n N      entries in fg_block_v4 (default 1)\n");
+	exit(2);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stop = 1;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct edge *e = ctx;
+
+	e->consumed++;
+	return 0;
+}
+
+static int write_config(struct edge *e)
+{
+	struct fg_config cfg = {
+		.dns_ports = { DNS_PORT },
+		.wakeup_bytes = WAKEUP_BYTES,
+	};
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(e->fg->maps.fg_config), &key,
+				&cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Entry 0 is src when given; the rest are distinct filler addresses. */
+static int fill_blocks(struct edge *e, __u32 src, int has_src, __u32 n)
+{
+	static struct fg_v4_key keys[FILL_CHUNK];
+	static struct fg_block vals[FILL_CHUNK];
+	int fd = bpf_map__fd(e->fg->maps.fg_block_v4);
+	__u32 i = 0, j, count;
+
+	for (j = 0; j < FILL_CHUNK; j++)
+		vals[j].reason = FG_REASON_MANUAL;
+	while (i < n) {
+		count = n - i < FILL_CHUNK ? n - i : FILL_CHUNK;
+		for (j = 0; j < count; j++) {
+			__u32 k = i + j;
+
+			if (has_src)
+				keys[j].addr = k ? htonl(FILL_BASE + k - 1) :
+						   src;
+			else
+				keys[j].addr = htonl(FILL_BASE + k);
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &count, NULL))
+			return -errno;
+		i += count;
+	}
+	return 0;
+}
+
+static void print_stats(struct edge *e, const char *tag)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct fg_stats *per_cpu, sum = { 0 };
+	__u32 key = 0;
+	int i;
+
+	if (!e->fg) {
+		printf("%s\n", tag);
+		fflush(stdout);
+		return;
+	}
+	per_cpu = calloc(ncpus, sizeof(*per_cpu));
+	if (!per_cpu ||
+	    bpf_map_lookup_elem(bpf_map__fd(e->fg->maps.fg_stats), &key,
+				per_cpu)) {
+		fprintf(stderr, "edge_attach: cannot read fg_stats\n");
+		free(per_cpu);
+		return;
+	}
+	for (i = 0; i < ncpus; i++) {
+		sum.packets += per_cpu[i].packets;
+		sum.pass += per_cpu[i].pass;
+		sum.drop += per_cpu[i].drop;
+		sum.not_dns += per_cpu[i].not_dns;
+		sum.dns_responses += per_cpu[i].dns_responses;
+		sum.events += per_cpu[i].events;
+		sum.ringbuf_full += per_cpu[i].ringbuf_full;
+	}
+	free(per_cpu);
+	printf("%s packets=%llu drop=%llu pass=%llu not_dns=%llu "
+	       "dns_responses=%llu events=%llu ringbuf_full=%llu "
+	       "consumed=%llu\n", tag,
+	       (unsigned long long)sum.packets, (unsigned long long)sum.drop,
+	       (unsigned long long)sum.pass, (unsigned long long)sum.not_dns,
+	       (unsigned long long)sum.dns_responses,
+	       (unsigned long long)sum.events,
+	       (unsigned long long)sum.ringbuf_full, e->consumed);
+	fflush(stdout);
+}
+
+static int load(struct edge *e, int bare, __u32 src, int has_src, __u32 n)
+{
+	int err;
+
+	if (bare) {
+		e->pass = xdp_pass__open_and_load();
+		if (!e->pass)
+			return -errno;
+		e->prog_fd = bpf_program__fd(e->pass->progs.xdp_pass);
+		return 0;
+	}
+	e->fg = fluxguard__open_and_load();
+	if (!e->fg)
+		return -errno;
+	e->prog_fd = bpf_program__fd(e->fg->progs.fluxguard_xdp);
+	err = write_config(e);
+	if (err)
+		return err;
+	err = fill_blocks(e, src, has_src, n);
+	if (err)
+		return err;
+	e->rb = ring_buffer__new(bpf_map__fd(e->fg->maps.fg_events),
+				 on_event, e, NULL);
+	return e->rb ? 0 : -errno;
+}
+
+/* A link, not a netlink attachment: the program goes away with this
+ * process, however it ends, so a killed benchmark leaves nothing behind.
+ */
+static int attach(struct edge *e, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	unsigned int ifindex = if_nametoindex(ifname);
+
+	if (!ifindex)
+		return -ENODEV;
+	e->link_fd = bpf_link_create(e->prog_fd, ifindex, BPF_XDP, &opts);
+	return e->link_fd < 0 ? -errno : 0;
+}
+
+static void wait_for_stop(struct edge *e)
+{
+	while (!stop) {
+		if (e->rb)
+			ring_buffer__poll(e->rb, POLL_MS);
+		else
+			usleep(POLL_MS * 1000);
+		if (report) {
+			report = 0;
+			print_stats(e, "stats");
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct edge e = { .link_fd = -1 };
+	const char *ifname = NULL;
+	int opt, bare = 0, has_src = 0, err;
+	struct in_addr src = { 0 };
+	unsigned long n = 1;
+	char *end;
+
+	while ((opt = getopt(argc, argv, "i:Ps:n:")) != -1) {
+		switch (opt) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'P':
+			bare = 1;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &src) != 1)
+				usage();
+			has_src = 1;
+			break;
+		case 'n':
+			n = strtoul(optarg, &end, 10);
+			if (*end || !n || n > FG_BLOCK_V4_MAX)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!ifname || optind != argc)
+		usage();
+
+	/* No SA_RESTART: a signal must end the ring poll at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	err = load(&e, bare, src.s_addr, has_src, n);
+	if (err) {
+		fprintf(stderr, "edge_attach: cannot load and fill: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	err = attach(&e, ifname);
+	if (err) {
+		fprintf(stderr, "edge_attach: cannot attach to %s in native "
+			"mode: %s\n", ifname, strerror(-err));
+		goto out;
+	}
+	print_stats(&e, "attached");
+	wait_for_stop(&e);
+	print_stats(&e, "final");
+out:
+	if (e.link_fd >= 0)
+		close(e.link_fd);
+	ring_buffer__free(e.rb);
+	fluxguard__destroy(e.fg);
+	xdp_pass__destroy(e.pass);
+	return err ? 1 : 0;
+}
