@@ -125,7 +125,8 @@ result $? "a name added to the file is blocked without a restart"
 check "a name gone from the file is unblocked" not_listed gone.feed.test
 check "a kept entry keeps its hit counter" \
 	test "$(rewrites evil.feed.test)" -ge "${before:-1}"
-wait_for 3 grep -q "feeds reloaded: 1 added, 1 removed" "$work/run.log"
+# One removed, or two when short.feed.test expired first.
+wait_for 3 grep -qE "feeds reloaded: 1 added, [12] removed" "$work/run.log"
 result $? "the reload is logged"
 
 # SIGHUP reloads even when the mtime says nothing changed.
