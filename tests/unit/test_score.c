@@ -785,6 +785,56 @@ static void test_bad_input(void **state)
 	env_free(e);
 }
 
+/* Random responses: any mix of types, families, names and TTLs is scored
+ * without a crash and within the configured bounds.
+ */
+static void test_random_input(void **state)
+{
+	static const char *const names[] = {
+		"a.test", "b.a.test", "ns1.a.test", "x.example", "", "test",
+		"UPPER.Example", "e1.akamaiedge.net", "pool.ntp.org",
+	};
+	struct env *e = env_new(true, cdn_allow, small_tables);
+	struct fg_scorer_stats st;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (unsigned int i = 0; i < 20000; i++) {
+		unsigned int n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		resp_begin(e, names[x % 9], FG_TYPE_A, T0 + i * 0.5);
+		n = (unsigned int)(x >> 8) % FG_MAX_RR;
+		for (unsigned int k = 0; k < n; k++) {
+			struct fg_answer *a;
+			uint64_t y = x * (k + 1) * 0xff51afd7ed558ccdULL;
+			static const uint16_t types[] = { 1, 2, 5, 28, 16, 0 };
+
+			a = rr_add(e, names[y % 9], types[(y >> 8) % 6],
+				   (uint8_t)(y >> 16) % 4, (uint32_t)(y >> 20));
+			a->addr.family = (y >> 40) % 3 == 0 ? AF_INET :
+					 (y >> 40) % 3 == 1 ? AF_INET6 :
+					 (uint8_t)(y >> 44);
+			memcpy(a->addr.bytes, &y, 8);
+			snprintf(a->target, sizeof(a->target), "%s",
+				 names[(y >> 48) % 9]);
+			if (!((y >> 52) % 7))
+				snprintf(a->owner, sizeof(a->owner),
+					 "r%u.rand.test", (unsigned int)(y % 500));
+		}
+		feed(e, T0 + i * 0.5);
+		if (i % 1000 == 0)
+			fg_scorer_expire(e->sc, T0 + i * 0.5);
+	}
+	fg_scorer_stats(e->sc, &st);
+	assert_true(st.domains <= e->s.max_domains);
+	assert_true(st.zones <= st.max_zones);
+	assert_true(st.responses == 20000);
+	env_free(e);
+}
+
 /* The verdict event carries every feature; unknown ones are null. */
 static void test_verdict_event(void **state)
 {
@@ -849,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_holz_score),
 		cmocka_unit_test(test_ipv6_flux),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_random_input),
 		cmocka_unit_test(test_verdict_event),
 	};
 
