@@ -8,7 +8,7 @@ set -uo pipefail
 shopt -s nullglob
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 2
 seconds=${1:-60}
 build=${BUILD:-build}
 work=$build/fuzz
@@ -35,7 +35,7 @@ tap() {
 }
 
 mkdir -p "$work"
-if ! make -s "${names[@]/#/$work/fuzz_}" >"$work/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" "${names[@]/#/$work/fuzz_}" >"$work/build.log" 2>&1; then
 	cat "$work/build.log"
 	tap "not ok" "fuzz harnesses build (see $work/build.log)"
 	exit 1
@@ -56,9 +56,10 @@ fi
 rm -rf "$work/seeds.d"
 mkdir -p "$work/seeds.d/xdp" "$work/seeds.d/frame" "$work/seeds.d/record"
 captures=(tests/captures/*.pcap)
-"$work/seeds" captures "$work/seeds.d/xdp" "${captures[@]}" >/dev/null &&
-	"$work/seeds" records "$work/seeds.d/frame" "${captures[@]}" >/dev/null ||
+if ! "$work/seeds" captures "$work/seeds.d/xdp" "${captures[@]}" >/dev/null ||
+	! "$work/seeds" records "$work/seeds.d/frame" "${captures[@]}" >/dev/null; then
 	tap "not ok" "seeds from ${captures[*]}"
+fi
 
 # run_one NAME: replays NAME's regressions, then fuzzes it.
 run_one() {
