@@ -30,6 +30,10 @@
 #define BENCH_RESP_PER_SEC	1000.0
 /* Slots of the floor loop's table (power of two). */
 #define BENCH_FLOOR_SLOTS	(1u << 20)
+/* Responses between two expiry walks, as a caller runs them every few
+ * seconds.
+ */
+#define BENCH_EXPIRE_EVERY	5000
 /* Passes; the best is kept, as for any throughput figure. */
 #define BENCH_PASSES		3
 
@@ -189,8 +193,7 @@ static uint64_t score_batch(struct fg_scorer *sc, struct fg_response *bufs,
 		*clock += 1.0 / BENCH_RESP_PER_SEC;
 		bufs[b].ts = *clock;
 		sum += (uint64_t)fg_scorer_feed(sc, &bufs[b], *clock, v, 8);
-		/* The caller expires state every few seconds. */
-		if (++*resp % 5000 == 0)
+		if (++*resp % BENCH_EXPIRE_EVERY == 0)
 			fg_scorer_expire(sc, *clock);
 	}
 	*verdicts += sum;

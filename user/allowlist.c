@@ -14,6 +14,8 @@
 
 /* Longest presentation name accepted (RFC 1035: 253 characters). */
 #define FG_ALLOW_NAME_MAX	253
+/* First allocation of an entry array; it doubles from there. */
+#define FG_ALLOW_INITIAL	64
 /* Longest line in an allowlist file. */
 #define FG_ALLOW_LINE_MAX	1024
 
@@ -62,7 +64,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 64;
+	ncap = *cap ? *cap * 2 : FG_ALLOW_INITIAL;
 	p = realloc(*arr, ncap * size);
 	if (!p)
 		return -ENOMEM;

@@ -13,6 +13,14 @@
 
 #include "config.h"
 
+/* Bounds of max_domains: below 16 the LRU is all churn; above 2^24
+ * names the tables alone take tens of GiB.
+ */
+#define FG_MAX_DOMAINS_MIN	16
+#define FG_MAX_DOMAINS_MAX	(1u << 24)
+/* Fewest addresses kept per name: one flux answer holds several. */
+#define FG_ADDRS_PER_DOMAIN_MIN	4
+
 /* Longest config line: far beyond any path or CIDR, short enough that a
  * binary file given by mistake fails at once.
  */
@@ -123,6 +131,8 @@ int fg_parse_duration(const char *s, double *out)
 		if (end[1])
 			return -EINVAL;
 	}
+	if (v * mult > FG_DURATION_MAX)
+		return -EINVAL;
 	*out = v * mult;
 	return 0;
 }
@@ -201,7 +211,8 @@ static int set_duration(struct cfg_parse *p, const char *key, const char *v,
 
 	if (fg_parse_duration(v, &d) || d <= 0)
 		return cfg_error(p, "%s: '%s' is not a positive duration "
-				 "(e.g. 30s, 5m, 2h)", key, v);
+				 "up to %gd (e.g. 30s, 5m, 2h)", key, v,
+				 FG_DURATION_MAX / 86400);
 	*dst = d;
 	return 0;
 }
@@ -360,9 +371,11 @@ static int apply_key(struct cfg_parse *p, struct fg_settings *s,
 	if (!strcmp(k, "ttl_reference"))
 		return set_duration(p, k, v, &s->ttl_reference);
 	if (!strcmp(k, "max_domains"))
-		return set_u32(p, k, v, 16, 1u << 24, &s->max_domains);
+		return set_u32(p, k, v, FG_MAX_DOMAINS_MIN, FG_MAX_DOMAINS_MAX,
+			       &s->max_domains);
 	if (!strcmp(k, "max_addrs_per_domain"))
-		return set_u32(p, k, v, 4, FG_ADDRS_PER_DOMAIN_MAX,
+		return set_u32(p, k, v, FG_ADDRS_PER_DOMAIN_MIN,
+			       FG_ADDRS_PER_DOMAIN_MAX,
 			       &s->max_addrs_per_domain);
 	if (!strcmp(k, "max_blocks_total"))
 		return set_u32(p, k, v, 1, UINT32_MAX, &s->max_blocks_total);

@@ -54,6 +54,10 @@
  * two blocks are "perfectly spread" but say almost nothing.
  */
 #define FG_ENTROPY_FULL_ADDRS	8.0
+/* A name scoring this share of the verdict threshold is suspicious
+ * enough for its addresses to enter the reuse index.
+ */
+#define FG_SUSPICIOUS_SHARE	0.5
 /* Growth is measured over at least a minute: a burst of answers within
  * seconds would otherwise read as an enormous rate.
  */
@@ -1367,7 +1371,8 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 	ns->flagged = ev.flagged;
 	ns->kind = (uint8_t)ev.kind;
 	ns->score = (float)ev.score;
-	if (ev.flagged || ev.score >= sc->s.threshold_single / 2)
+	if (ev.flagged ||
+	    ev.score >= sc->s.threshold_single * FG_SUSPICIOUS_SHARE)
 		for (unsigned int k = 0; k < g->n; k++)
 			shared_note(sc, &r->answers[g->idx[k]].addr, ns->zkey,
 				    tick);
