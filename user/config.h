@@ -129,8 +129,16 @@ void fg_settings_defaults(struct fg_settings *s);
 int fg_settings_load(const char *path, struct fg_settings *out,
 		     char *err, size_t errlen);
 
+/* Longest duration accepted: a year. Durations become nanoseconds of a
+ * 64-bit clock (block expiry) and 1/16 s ticks in 32 bits (the scorer's
+ * windows); a year fits both with room to spare, and nothing longer is
+ * a useful window or block.
+ */
+#define FG_DURATION_MAX		(365 * 86400.0)
+
 /* Parse "30", "30s", "5m", "2h", "1d" (also fractions: "1.5m") into
- * seconds. Returns 0 or -EINVAL.
+ * seconds. Returns 0, or -EINVAL for text that is not one or a duration
+ * over FG_DURATION_MAX.
  */
 int fg_parse_duration(const char *s, double *out);
 
