@@ -12,7 +12,7 @@ PKGS=(
 	libcmocka-dev libclang-rt-14-dev
 	iproute2 nftables tcpdump tcpreplay tshark
 	knot knot-dnsutils unbound dnsutils
-	socat ncat ethtool util-linux jq python3 iputils-ping
+	socat ncat ethtool util-linux jq python3 iputils-ping curl
 )
 ASN_DIR=/usr/local/share/fluxguard/asn
 

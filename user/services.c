@@ -151,7 +151,7 @@ void fg_services_reload(struct fg_services *sv, FILE **events, double now)
 				"writing to the old one\n", sv->s->events,
 				strerror(-err));
 		else
-			pr_info("events file %s reopened\n", sv->s->events);
+			pr_warn("events file %s reopened\n", sv->s->events);
 		fg_pipeline_set_events(sv->p, *events);
 	}
 	if (sv->feeds)
