@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ATTACH=$BUILD/bench/edge_attach
+SOFTIRQ=$BUILD/bench/edge_softirq
+CLANG=${CLANG:-clang}
 
 # Measurement window per run: ticks are sampled (no IRQ time accounting),
 # so shorter windows trade precision for time.
@@ -16,6 +18,9 @@ RUN_S=${EDGE_SECONDS:-4}
 WARMUP_S=1
 # Runs per configuration; the median is reported.
 REPS=${EDGE_REPS:-3}
+# A candidate XDP object to measure in fluxguard's place (same maps by
+# name); empty means the built one.
+FG_OBJ=${EDGE_OBJ:-}
 # Runs whose name matches this regular expression (e.g. "^drop_n1"); the
 # summary needs them all.
 ONLY=${EDGE_ONLY:-.}
@@ -64,23 +69,26 @@ CAPTURE_CLIENT=198.18.1.2
 die() { echo "edge: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (namespaces, XDP, nftables)"
-[ -x "$ATTACH" ] || die "$ATTACH missing: run make first"
+for bin in "$ATTACH" "$SOFTIRQ"; do
+	[ -x "$bin" ] || die "$bin missing: run make first"
+done
 [ "$(nproc)" -ge ${#CPUS[@]} ] || die "needs ${#CPUS[@]} CPUs"
-for tool in tcpreplay tcprewrite tcpdump nft jq taskset python3; do
+for tool in tcpreplay tcprewrite tcpdump nft taskset python3 "$CLANG"; do
 	command -v "$tool" >/dev/null || die "$tool missing: run scripts/deps.sh"
 done
 
 tmp=$(mktemp -d)
 pids=()
 loader_pid=
+softirq_pid=
 nft_table=
 
 cleanup() {
 	local p
-	for p in "${pids[@]}" $loader_pid; do
+	for p in "${pids[@]}" $loader_pid $softirq_pid; do
 		kill "$p" 2>/dev/null || true
 	done
-	for p in "${pids[@]}" $loader_pid; do
+	for p in "${pids[@]}" $loader_pid $softirq_pid; do
 		wait "$p" 2>/dev/null || true
 	done
 	# Deleting the namespaces takes the veth pair and nft tables with it.
@@ -113,6 +121,25 @@ setup_net() {
 	for i in "${!CPUS[@]}"; do
 		in_tx sh -c "printf '%x' $((1 << CPUS[i])) > \
 /sys/class/net/$TX_DEV/queues/tx-$i/xps_cpus"
+	done
+}
+
+# The softirq tracepoint timer; compiled here because the Makefile builds
+# BPF objects from bpf/ only.
+start_softirq_timer() {
+	"$CLANG" -g -O2 -target bpf -Wall -Werror \
+		-I"/usr/include/$(uname -m)-linux-gnu" \
+		-c bench/bpf/net_rx_time.bpf.c -o "$tmp/net_rx_time.o"
+	"$SOFTIRQ" "$tmp/net_rx_time.o" > "$tmp/softirq.out" &
+	softirq_pid=$!
+	local tries=0
+	until grep -q '^attached' "$tmp/softirq.out"; do
+		kill -0 "$softirq_pid" 2>/dev/null ||
+			die "edge_softirq exited before attaching"
+		[ $tries -lt $((ATTACH_WAIT_S * 10)) ] ||
+			die "edge_softirq did not attach in ${ATTACH_WAIT_S}s"
+		sleep 0.1
+		tries=$((tries + 1))
 	done
 }
 
@@ -216,6 +243,7 @@ config_up() {
 		;;
 	pass | fg | fgdrop)
 		local args=(-i "$RX_DEV")
+		[ "$kind" = pass ] || [ -z "$FG_OBJ" ] || args+=(-o "$FG_OBJ")
 		case $kind in
 		pass) args+=(-P) ;;
 		fg) args+=(-n "$n") ;;
@@ -281,20 +309,35 @@ foreign_rx() {
 	done
 }
 
+# NET_RX softirq time in ns summed over CPUs, from edge_softirq.
+net_rx_ns() {
+	local n tries=0
+	n=$(grep -c '^net_rx' "$tmp/softirq.out" || true)
+	kill -USR1 "$softirq_pid"
+	until [ "$(grep -c '^net_rx' "$tmp/softirq.out")" -gt "$n" ]; do
+		[ $tries -lt 100 ] || die "edge_softirq did not report"
+		sleep 0.01
+		tries=$((tries + 1))
+	done
+	tail -n 1 "$tmp/softirq.out" | sed 's/.* ns=\([0-9]*\).*/\1/'
+}
+
 # One snapshot: softirq ticks summed over CPUs (USER_HZ, 10 ms each),
-# the time, the receiver's rx packets (XDP drops included), datagrams
-# that reached its UDP layer, what the sender handed to the veth (tx
-# packets plus tx drops), and packets received elsewhere.
+# the time, NET_RX softirq ns, the receiver's rx packets (XDP drops
+# included), datagrams that reached its UDP layer, what the sender
+# handed to the veth (tx packets plus tx drops), and packets received
+# elsewhere.
 snapshot() {
-	local ticks now rx udp tx
+	local ticks now ns rx udp tx
 	ticks=$(awk '$1 == "cpu" { print $8 }' /proc/stat)
 	now=$(date +%s.%N)
+	ns=$(net_rx_ns)
 	read -r rx udp < <(in_rx sh -c "cat /sys/class/net/$RX_DEV/statistics/rx_packets
 		awk '/^Udp: [0-9]/ { print \$2 + \$3 }' /proc/net/snmp" |
 		paste -sd ' ')
 	tx=$(in_tx sh -c "cat /sys/class/net/$TX_DEV/statistics/tx_packets \
 /sys/class/net/$TX_DEV/statistics/tx_dropped" | paste -sd +)
-	echo "$ticks $now $rx $udp $((tx)) $(foreign_rx)"
+	echo "$ticks $now $ns $rx $udp $((tx)) $(foreign_rx)"
 }
 
 # Asks edge_attach for its counters; the line lands in attach.out.
@@ -328,8 +371,9 @@ fg_window() {
 	}'
 }
 
-# One run of the configuration that is up. Prints "ticks seconds handled
-# reached_udp offered foreign fg_packets fg_drop fg_events".
+# One run of the configuration that is up. Prints "ticks seconds
+# net_rx_ns handled reached_udp offered foreign fg_packets fg_drop
+# fg_events".
 measure() {
 	local pcap=$1 i a b
 	pids=()
@@ -357,14 +401,15 @@ measure() {
 	# that went away (or lost a device) adds nothing.
 	echo "$a|$b|$(fg_window)" | awk -F'|' '{
 		split($1, x, " "); split($2, y, " ")
-		for (i = 6; i in x; i++) { split(x[i], kv, "="); was[kv[1]] = kv[2] }
-		for (i = 6; i in y; i++) {
+		for (i = 7; i in x; i++) { split(x[i], kv, "="); was[kv[1]] = kv[2] }
+		for (i = 7; i in y; i++) {
 			split(y[i], kv, "=")
 			d = kv[2] - (kv[1] in was ? was[kv[1]] : 0)
 			foreign += d > 0 ? d : 0
 		}
-		printf "%d %.3f %d %d %d %d %s\n", y[1] - x[1], y[2] - x[2],
-		    y[3] - x[3], y[4] - x[4], y[5] - x[5], foreign, $3
+		printf "%d %.3f %d %d %d %d %d %s\n", y[1] - x[1],
+		    y[2] - x[2], y[3] - x[3], y[4] - x[4], y[5] - x[5],
+		    y[6] - x[6], foreign, $3
 	}'
 }
 
@@ -381,6 +426,7 @@ RUNS+=("pass_nondns fg:1 udp" "pass_nondns_xdp_pass pass udp"
 	"pass_dns_xdp_pass pass dns" "pass_dns_noxdp none dns")
 
 started=$(date +%s)
+start_softirq_timer
 setup_net
 make_udp_pcap "$tmp/udp.pcap"
 make_dns_pcap "$tmp/dns.pcap"
@@ -406,7 +452,7 @@ for rep in $(seq 1 "$REPS"); do
 			config_up "$cfg"
 			line=$(measure "$tmp/$traffic.pcap")
 			config_down
-			read -r _ _ handled _ _ foreign _ <<< "$line"
+			read -r _ _ _ handled _ _ foreign _ <<< "$line"
 			if [ $((foreign * 100)) -le $((handled * FOREIGN_MAX_PCT)) ]; then
 				break
 			fi
@@ -423,7 +469,7 @@ done
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 echo "# edge: kernel $(uname -r), CPU ${cpu:-unknown}, $(nproc) cores;" \
 	"$REPS runs of ${RUN_S}s per configuration, medians; $(($(date +%s) - started))s"
-awk -v pct="$FOREIGN_MAX_PCT" '$7 * 100 > $4 * pct { n++ }
+awk -v pct="$FOREIGN_MAX_PCT" '$8 * 100 > $5 * pct { n++ }
 END {
 	if (n)
 		printf "# edge: warning: %d of %d runs kept with other traffic " \
@@ -442,75 +488,85 @@ function median(list,    a, n, i, j, t) {
 		}
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+# Bench lines and target verdicts for one measure of cost; with
+# EDGE_ONLY some figures are missing and only what can be formed is
+# printed.
+function report(v, suffix, unit, what,    nf, f, i, d, ing, raw, peer, ok,
+    t, p, g, r) {
+	unit = "unit=" unit
+	nf = split(fills, f, " ")
+	ok = 1
+	for (i = 1; i <= nf; i++) {
+		d = "drop_" f[i]
+		ing = v[d "_nft_ingress"]; raw = v[d "_nft_raw"]
+		peer = ing < raw ? ing : raw
+		if (!v[d] || !ing || !raw) {
+			ok = -1
+			continue
+		}
+		printf "bench edge_%s%s value=%.1f peer=%.1f ratio=%.3f %s\n",
+		    d, suffix, v[d], peer, v[d] / peer, unit
+		printf "bench edge_%s_nft_ingress%s value=%.1f %s\n", d, suffix,
+		    ing, unit
+		printf "bench edge_%s_nft_raw%s value=%.1f %s\n", d, suffix, raw,
+		    unit
+		if (v[d] / peer > tdr && ok > 0)
+			ok = 0
+	}
+	for (t = 1; t <= 2; t++) {
+		p = t == 1 ? "pass_nondns" : "pass_dns"
+		if (!v[p] || !v[p "_xdp_pass"] || !v[p "_noxdp"])
+			continue
+		printf "bench edge_%s%s value=%.1f peer=%.1f ratio=%.3f %s\n", p,
+		    suffix, v[p], v[p "_xdp_pass"], v[p] / v[p "_xdp_pass"], unit
+		printf "bench edge_%s_noxdp%s value=%.1f %s\n", p, suffix,
+		    v[p "_noxdp"], unit
+	}
+	if (ok >= 0) {
+		g = v["drop_" f[nf]] / v["drop_" f[1]]
+		printf "# target (%s): drop ratio <= %.2f at every N: %s\n",
+		    what, tdr, ok ? "met" : "missed"
+		printf "# target (%s): drop cost growth %s to %s <= %.2f: " \
+		    "%.3f, %s\n", what, f[1], f[nf], tdg, g,
+		    g <= tdg ? "met" : "missed"
+	}
+	if (v["pass_nondns"] && v["pass_nondns_xdp_pass"]) {
+		r = v["pass_nondns"] / v["pass_nondns_xdp_pass"]
+		printf "# target (%s): non-DNS pass <= %.2f x bare XDP_PASS: " \
+		    "%.3f, %s\n", what, tpr, r, r <= tpr ? "met" : "missed"
+	}
+}
 {
 	name = $1
 	if (!(name in seen)) { seen[name] = 1; names[++nn] = name }
-	cost[name] = cost[name] sprintf(" %.1f", $2 / ($4 / 1e6))
-	rx[name] = rx[name] " " ($4 / $3)
-	off[name] = off[name] " " ($6 / $3)
-	udp[name] = udp[name] " " ($5 / $4)
-	fo[name] = fo[name] " " ($7 / $4)
-	if ($8 != "-" && $8 > 0) {
-		fdrop[name] = fdrop[name] " " ($9 / $8)
-		fev[name] = fev[name] " " ($10 / $8)
+	cost[name] = cost[name] sprintf(" %.1f", $2 / ($5 / 1e6))
+	ns[name] = ns[name] sprintf(" %.0f", $4 / $5)
+	rx[name] = rx[name] " " ($5 / $3)
+	off[name] = off[name] " " ($7 / $3)
+	udp[name] = udp[name] " " ($6 / $5)
+	fo[name] = fo[name] " " ($8 / $5)
+	if ($9 != "-" && $9 > 0) {
+		fdrop[name] = fdrop[name] " " ($10 / $9)
+		fev[name] = fev[name] " " ($11 / $9)
 	}
 }
 END {
 	for (k = 1; k <= nn; k++) {
 		name = names[k]
-		v[name] = median(cost[name])
-		line = sprintf("# edge %s: offered %.0f kpps, received %.0f kpps, " \
-		    "%.0f%% reached UDP, other traffic %.1f%%, " \
-		    "%.1f ticks/Mpkt (runs:%s)", name,
-		    median(off[name]) / 1e3, median(rx[name]) / 1e3,
-		    100 * median(udp[name]), 100 * median(fo[name]), v[name],
-		    cost[name])
+		ticks[name] = median(cost[name])
+		netrx[name] = median(ns[name])
+		line = sprintf("# edge %s: offered %.0f kpps, received %.0f " \
+		    "kpps, %.0f%% reached UDP, other traffic %.1f%%; " \
+		    "%.1f ticks/Mpkt (runs:%s); NET_RX %.0f ns/pkt (runs:%s)",
+		    name, median(off[name]) / 1e3, median(rx[name]) / 1e3,
+		    100 * median(udp[name]), 100 * median(fo[name]),
+		    ticks[name], cost[name], netrx[name], ns[name])
 		if (name in fdrop)
 			line = line sprintf("; fg_stats: %.0f%% dropped, %.0f%% " \
 			    "events", 100 * median(fdrop[name]),
 			    100 * median(fev[name]))
 		print line
 	}
-	# With EDGE_ONLY some figures are missing: print what can be formed.
-	unit = "unit=softirq_ticks_per_Mpkt"
-	nf = split(fills, f, " ")
-	drop_ok = 1
-	for (i = 1; i <= nf; i++) {
-		d = "drop_" f[i]
-		ing = v[d "_nft_ingress"]; raw = v[d "_nft_raw"]
-		peer = ing < raw ? ing : raw
-		if (v[d] && ing && raw) {
-			printf "bench edge_%s value=%.1f peer=%.1f ratio=%.3f %s\n",
-			    d, v[d], peer, v[d] / peer, unit
-			printf "bench edge_%s_nft_ingress value=%.1f %s\n", d,
-			    ing, unit
-			printf "bench edge_%s_nft_raw value=%.1f %s\n", d, raw,
-			    unit
-			if (v[d] / peer > tdr)
-				drop_ok = 0
-		} else {
-			drop_ok = -1
-		}
-	}
-	for (t = 1; t <= 2; t++) {
-		p = t == 1 ? "pass_nondns" : "pass_dns"
-		if (!v[p] || !v[p "_xdp_pass"] || !v[p "_noxdp"])
-			continue
-		printf "bench edge_%s value=%.1f peer=%.1f ratio=%.3f %s\n", p,
-		    v[p], v[p "_xdp_pass"], v[p] / v[p "_xdp_pass"], unit
-		printf "bench edge_%s_noxdp value=%.1f %s\n", p, v[p "_noxdp"],
-		    unit
-	}
-	if (drop_ok >= 0) {
-		growth = v["drop_" f[nf]] / v["drop_" f[1]]
-		printf "# target: drop ratio <= %.2f at every N: %s\n", tdr,
-		    drop_ok ? "met" : "missed"
-		printf "# target: drop cost growth %s to %s <= %.2f: %.3f, %s\n",
-		    f[1], f[nf], tdg, growth, growth <= tdg ? "met" : "missed"
-	}
-	if (v["pass_nondns"] && v["pass_nondns_xdp_pass"]) {
-		r = v["pass_nondns"] / v["pass_nondns_xdp_pass"]
-		printf "# target: non-DNS pass <= %.2f x bare XDP_PASS: %.3f, %s\n",
-		    tpr, r, r <= tpr ? "met" : "missed"
-	}
+	report(ticks, "", "softirq_ticks_per_Mpkt", "/proc/stat ticks")
+	report(netrx, "_netrx", "net_rx_ns_per_pkt", "traced NET_RX time")
 }' "$results"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Attaches fluxguard's XDP program (or the bare XDP_PASS floor) to one
- * interface for bench/edge.sh, with a known block map and configuration,
- * drains the ring buffer as the daemon would, and reports the per-CPU
- * counters on SIGUSR1 and on exit. Holds the attachment only while it runs.
+/* Attaches fluxguard's XDP program (or the bare XDP_PASS floor, or a
+ * candidate object with the same maps) to one interface for bench/edge.sh,
+ * with a known block map and configuration, drains the ring buffer as the
+ * daemon would, and reports the per-CPU counters on SIGUSR1 and on exit.
+ * Holds the attachment only while it runs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +42,11 @@ static volatile sig_atomic_t stop, report;
 struct edge {
 	struct fluxguard *fg;
 	struct xdp_pass *pass;
+	struct bpf_object *file;
+	/* fluxguard's maps, -1 where the object has none. */
+	int config_fd;
+	int block_fd;
+	int stats_fd;
 	struct ring_buffer *rb;
 	unsigned long long consumed;
 	int prog_fd;
@@ -50,9 +56,11 @@ struct edge {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: edge_attach -i IFACE [-P] [-s SRC] [-n N]\n"
+		"usage: edge_attach -i IFACE [-P | -o OBJ] [-s SRC] [-n N]\n"
 		"  -i IFACE  interface to attach to in native mode\n"
 		"  -P        attach the bare XDP_PASS program instead\n"
+		"  -o OBJ    attach the first program of OBJ instead; its\n"
+		"            maps named as fluxguard's are set up alike\n"
 		"  -s SRC    first block entry (IPv4); without it every\n"
 		"            entry is a filler address from 198.18.1.0 up\n"
 		"  -n N      entries in fg_block_v4 (default 1)\n");
@@ -83,8 +91,9 @@ static int write_config(struct edge *e)
 	};
 	__u32 key = 0;
 
-	if (bpf_map_update_elem(bpf_map__fd(e->fg->maps.fg_config), &key,
-				&cfg, BPF_ANY))
+	if (e->config_fd < 0)
+		return 0;
+	if (bpf_map_update_elem(e->config_fd, &key, &cfg, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -94,9 +103,11 @@ static int fill_blocks(struct edge *e, __u32 src, int has_src, __u32 n)
 {
 	static struct fg_v4_key keys[FILL_CHUNK];
 	static struct fg_block vals[FILL_CHUNK];
-	int fd = bpf_map__fd(e->fg->maps.fg_block_v4);
+	int fd = e->block_fd;
 	__u32 i = 0, j, count;
 
+	if (fd < 0)
+		return 0;
 	for (j = 0; j < FILL_CHUNK; j++)
 		vals[j].reason = FG_REASON_MANUAL;
 	while (i < n) {
@@ -124,15 +135,14 @@ static void print_stats(struct edge *e, const char *tag)
 	__u32 key = 0;
 	int i;
 
-	if (!e->fg) {
+	if (e->stats_fd < 0) {
 		printf("%s\n", tag);
 		fflush(stdout);
 		return;
 	}
 	per_cpu = calloc(ncpus, sizeof(*per_cpu));
 	if (!per_cpu ||
-	    bpf_map_lookup_elem(bpf_map__fd(e->fg->maps.fg_stats), &key,
-				per_cpu)) {
+	    bpf_map_lookup_elem(e->stats_fd, &key, per_cpu)) {
 		fprintf(stderr, "edge_attach: cannot read fg_stats\n");
 		free(per_cpu);
 		return;
@@ -158,30 +168,53 @@ static void print_stats(struct edge *e, const char *tag)
 	fflush(stdout);
 }
 
-static int load(struct edge *e, int bare, __u32 src, int has_src, __u32 n)
+static int map_fd(struct bpf_object *obj, const char *name)
 {
-	int err;
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	return map ? bpf_map__fd(map) : -1;
+}
+
+/* Opens and loads one of the three kinds of program; obj is where the
+ * maps are looked up by name.
+ */
+static int load(struct edge *e, int bare, const char *path)
+{
+	struct bpf_program *prog;
+	struct bpf_object *obj;
 
 	if (bare) {
 		e->pass = xdp_pass__open_and_load();
 		if (!e->pass)
 			return -errno;
-		e->prog_fd = bpf_program__fd(e->pass->progs.xdp_pass);
-		return 0;
+		obj = e->pass->obj;
+	} else if (path) {
+		e->file = bpf_object__open_file(path, NULL);
+		if (!e->file)
+			return -errno;
+		if (bpf_object__load(e->file))
+			return -errno;
+		obj = e->file;
+	} else {
+		e->fg = fluxguard__open_and_load();
+		if (!e->fg)
+			return -errno;
+		obj = e->fg->obj;
 	}
-	e->fg = fluxguard__open_and_load();
-	if (!e->fg)
-		return -errno;
-	e->prog_fd = bpf_program__fd(e->fg->progs.fluxguard_xdp);
-	err = write_config(e);
-	if (err)
-		return err;
-	err = fill_blocks(e, src, has_src, n);
-	if (err)
-		return err;
-	e->rb = ring_buffer__new(bpf_map__fd(e->fg->maps.fg_events),
-				 on_event, e, NULL);
-	return e->rb ? 0 : -errno;
+	prog = bpf_object__next_program(obj, NULL);
+	if (!prog)
+		return -ENOENT;
+	e->prog_fd = bpf_program__fd(prog);
+	e->config_fd = map_fd(obj, FG_MAP_CONFIG);
+	e->block_fd = map_fd(obj, FG_MAP_BLOCK_V4);
+	e->stats_fd = map_fd(obj, FG_MAP_STATS);
+	if (map_fd(obj, FG_MAP_EVENTS) >= 0) {
+		e->rb = ring_buffer__new(map_fd(obj, FG_MAP_EVENTS), on_event,
+					 e, NULL);
+		if (!e->rb)
+			return -errno;
+	}
+	return 0;
 }
 
 /* A link, not a netlink attachment: the program goes away with this
@@ -215,20 +248,25 @@ static void wait_for_stop(struct edge *e)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct edge e = { .link_fd = -1 };
-	const char *ifname = NULL;
+	struct edge e = {
+		.config_fd = -1, .block_fd = -1, .stats_fd = -1, .link_fd = -1,
+	};
+	const char *ifname = NULL, *path = NULL;
 	int opt, bare = 0, has_src = 0, err;
 	struct in_addr src = { 0 };
 	unsigned long n = 1;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "i:Ps:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:Po:s:n:")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
 			break;
 		case 'P':
 			bare = 1;
+			break;
+		case 'o':
+			path = optarg;
 			break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, &src) != 1)
@@ -244,7 +282,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!ifname || optind != argc)
+	if (!ifname || optind != argc || (bare && path))
 		usage();
 
 	/* No SA_RESTART: a signal must end the ring poll at once. */
@@ -252,10 +290,19 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 
-	err = load(&e, bare, src.s_addr, has_src, n);
+	err = load(&e, bare, path);
 	if (err) {
-		fprintf(stderr, "edge_attach: cannot load and fill: %s\n",
+		fprintf(stderr, "edge_attach: cannot load %s: %s\n",
+			path ? path : bare ? "xdp_pass" : "fluxguard",
 			strerror(-err));
+		goto out;
+	}
+	err = write_config(&e);
+	if (!err)
+		err = fill_blocks(&e, src.s_addr, has_src, n);
+	if (err) {
+		fprintf(stderr, "edge_attach: cannot write the configuration "
+			"or the block entries: %s\n", strerror(-err));
 		goto out;
 	}
 	err = attach(&e, ifname);
@@ -273,5 +320,6 @@ out:
 	ring_buffer__free(e.rb);
 	fluxguard__destroy(e.fg);
 	xdp_pass__destroy(e.pass);
+	bpf_object__close(e.file);
 	return err ? 1 : 0;
 }
