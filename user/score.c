@@ -1284,13 +1284,15 @@ static struct fg_dslot *name_slot(struct fg_scorer *sc, const char *owner,
 }
 
 /* Add the group's addresses to the name's set; asn[] gets each one's
- * origin. Returns true if one of them turned out to be shared with
- * another suspicious zone.
+ * origin. The reuse index is asked about new addresses, and about all of
+ * them on a fresh answer (a cache hit waits for the next one). Returns
+ * true if one of them turned out to be shared with another suspicious
+ * zone.
  */
 static bool name_add_addresses(struct fg_scorer *sc, struct name_state *ns,
 			       const struct fg_response *r,
 			       const struct group *g, uint32_t tick,
-			       uint32_t *asn)
+			       bool fresh, uint32_t *asn)
 {
 	uint32_t from = since(tick, sc->long_ticks);
 	unsigned int n = ns->n_addrs;
@@ -1306,7 +1308,8 @@ static bool name_add_addresses(struct fg_scorer *sc, struct name_state *ns,
 			    &sc->st.addr_set_full, &added);
 		ns->dirty |= added;
 		asn[k] = e->asn;
-		if (sc->shared_used && !(e->flags & AENT_SHARED) &&
+		if ((fresh || added) && sc->shared_used &&
+		    !(e->flags & AENT_SHARED) &&
 		    shared_with_other(sc, e, ns->zkey, from)) {
 			e->flags |= AENT_SHARED;
 			newly_shared = true;
@@ -1348,14 +1351,15 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 		return 0;
 	}
 	sc->st.records += g->n;
-	shared = name_add_addresses(sc, ns, r, g, tick, asn);
 	hit = ring_observe(&ns->ring, &ns->set_hash, &ns->set_expires,
 			   g->set_hash, g->min_ttl, tick);
+	shared = name_add_addresses(sc, ns, r, g, tick, !hit, asn);
 
 	/* A name that is an NS host of its own zone feeds the zone's NS
-	 * address diversity whatever section its addresses came in.
+	 * address diversity whatever section its addresses came in (a cache
+	 * hit repeats addresses the zone already has).
 	 */
-	zs = name_zone(sc, slot, ns);
+	zs = hit ? NULL : name_zone(sc, slot, ns);
 	if (zs && zone_has_ns(zs, slot->hash))
 		for (unsigned int k = 0; k < g->n; k++)
 			zone_add_addr(sc, zs, &r->answers[g->idx[k]].addr, tick);
