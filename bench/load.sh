@@ -179,7 +179,10 @@ for ((t = 0; t < STATUS_WAIT_S * 10; t++)); do
 done
 [ "$(status_pid)" = "$fg_pid" ] || die "no status snapshot from run"
 rss_start=$(rss_kb)
-"$PROBE" stats >"$tmp/stats0"
+# `fluxguard unload --all` takes no lock: another script's cleanup can
+# remove our pins, and detach the program, under the running daemon.
+pins_gone="our pins are gone (another instance's unload --all?); run again"
+"$PROBE" stats >"$tmp/stats0" || die "$pins_gone"
 events0=$(pipe_counter events)
 answers0=$(pipe_counter answers_scored)
 
@@ -197,7 +200,7 @@ for p in "${gen_pids[@]}"; do
 	wait "$p" || die "tcpreplay failed: $(cat "$tmp"/gen*.log)"
 done
 gen_pids=()
-"$PROBE" stats >"$tmp/stats1"
+"$PROBE" stats >"$tmp/stats1" || die "$pins_gone"
 kill -USR1 "$watch_pid"
 wait "$watch_pid" || die "the ring buffer watch failed"
 watch_pid=
@@ -209,9 +212,14 @@ for ((t = 0; t < STATUS_WAIT_S * 10; t++)); do
 	[ "$consumed" -ge "$pushed" ] && break
 	sleep 0.1
 done
+[ "$consumed" -ge "$pushed" ] ||
+	echo "load.sh: warning: the pipeline received $consumed of the" \
+		"$pushed events pushed" >&2
 rss_end=$(rss_kb)
 
-delta() { echo $(($(counter "$tmp/stats1" "$1") - $(counter "$tmp/stats0" "$1"))); }
+delta() {
+	echo $(($(counter "$tmp/stats1" "$1") - $(counter "$tmp/stats0" "$1")))
+}
 packets=$(delta packets)
 records=$(delta records)
 lost=$(delta ringbuf_full)

@@ -76,7 +76,7 @@ static int watch(void)
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long prod, last_prod, backlog = 0, peak = 0;
 	volatile unsigned long *cons_pos, *prod_pos;
-	double pushed_at, deadline = 0;
+	double pushed_at, caught_at = 0, deadline = 0;
 	void *c, *p;
 	int fd;
 
@@ -107,7 +107,11 @@ static int watch(void)
 			last_prod = prod;
 			pushed_at = now_ms();
 			backlog = prod - cons;
+			caught_at = 0;
 		}
+		/* When, not whether, matters: the signal comes later. */
+		if (cons == prod && !caught_at)
+			caught_at = now_ms();
 		if (prod - cons > peak)
 			peak = prod - cons;
 		if (stopping) {
@@ -126,7 +130,7 @@ static int watch(void)
 	}
 	printf("peak_backlog_bytes=%lu\n", peak);
 	printf("backlog_bytes=%lu\n", backlog);
-	printf("drain_ms=%.1f\n", now_ms() - pushed_at);
+	printf("drain_ms=%.1f\n", caught_at - pushed_at);
 	munmap(c, page);
 	munmap(p, page);
 	return 0;
