@@ -333,7 +333,7 @@ static ssize_t read_request(int fd, char *buf, size_t size, double deadline)
 		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
 			return (ssize_t)n;
 	}
-	return (ssize_t)n;	/* over the cap: answered as a bad request */
+	return FG_METRICS_REQ_MAX;	/* over the cap: a bad request */
 }
 
 static void write_all(int fd, const char *p, size_t n, double deadline)
@@ -382,7 +382,7 @@ static void serve(int fd, fg_metrics_fn fn, void *ctx)
 	n = read_request(fd, req, sizeof(req), deadline);
 	if (n <= 0)
 		return;
-	if (sscanf(req, "%7s %63s HTTP/", method, path) != 2 ||
+	if (n == FG_METRICS_REQ_MAX || sscanf(req, "%7s %63s HTTP/", method, path) != 2 ||
 	    !strstr(req, "\n")) {
 		respond(fd, 400, "Bad Request", "text/plain", "bad request\n",
 			12, false, deadline);

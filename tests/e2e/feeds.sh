@@ -43,7 +43,8 @@ fg() { in_b "$FLUXGUARD" "$@"; }
 ping6() { in_a ping -6 -c1 -W1 "$B6" >/dev/null 2>&1; }
 ping4() { in_a ping -c1 -W1 "$B4" >/dev/null 2>&1; }
 listed() { fg list | grep -E "^$1 " | grep -q "$2"; }
-not_listed() { ! fg list | grep -qE "^$1 "; }
+# A failing list must not read as "not listed".
+not_listed() { fg list >"$work/list" && ! grep -qE "^$1 " "$work/list"; }
 # rewrites NAME: the REWRITES column of its domain rule.
 rewrites() { fg list | awk -v n="$1" '$1 == n { print $NF }'; }
 

@@ -137,6 +137,7 @@ wait $!
 wait_for 8 test -s "$work/fluxguard.prom"
 result $? "metrics_file is written"
 check "the file parses too" valid_exposition "$work/fluxguard.prom"
-check "no temporary file is left beside it" test ! -e "$work/fluxguard.prom.tmp"
+check "no temporary file is left beside it" \
+	test -s "$work/fluxguard.prom" -a ! -e "$work/fluxguard.prom.tmp"
 
 [ "$tap_failed" = 0 ]

@@ -62,14 +62,14 @@ result $? "run writes answers to $EVENTS"
 send before.rotate.test
 wait_for 5 answer_in "$EVENTS" before.rotate.test
 result $? "an answer event is in the events file"
-check "the event is an answer event" \
-	eval "grep before.rotate.test '$EVENTS' | jq -e 'select(.type == \"answer\")' >/dev/null"
+check "the event is an answer event" eval "grep before.rotate.test \
+	'$EVENTS' | jq -c 'select(.type == \"answer\")' | grep -q ."
 
 mv "$EVENTS" "$EVENTS.1"
 send renamed.rotate.test
 wait_for 5 answer_in "$EVENTS.1" renamed.rotate.test
 result $? "before SIGHUP, events still go to the renamed file"
-check "and no new file appears" test ! -e "$EVENTS"
+check "and no new file appears" eval "test -s '$EVENTS.1' -a ! -e '$EVENTS'"
 
 kill -HUP "$fg_pid"
 wait_for 5 grep -q "reopened" "$work/run.log"
@@ -77,10 +77,10 @@ result $? "SIGHUP reopens the events file"
 send after.rotate.test
 wait_for 5 answer_in "$EVENTS" after.rotate.test
 result $? "after SIGHUP, events go to a new file at the same path"
-check "the renamed file got none of them" \
-	eval "! answer_in '$EVENTS.1' after.rotate.test"
-check "the new file holds only new events" \
-	eval "! answer_in '$EVENTS' before.rotate.test"
+check "the renamed file got none of them" eval "test -s '$EVENTS.1' && \
+	! answer_in '$EVENTS.1' after.rotate.test"
+check "the new file holds only new events" eval "test -s '$EVENTS' && \
+	! answer_in '$EVENTS' before.rotate.test"
 check "run is still running" kill -0 "$fg_pid"
 
 [ "$tap_failed" = 0 ]
