@@ -704,6 +704,53 @@ static void test_botnet_reuse(void **state)
 	env_free(e);
 }
 
+/* Reuse only counts when the earlier user was suspicious: a benign name
+ * that shares its addresses with another (virtual hosting) raises
+ * nothing.
+ */
+static void test_reuse_needs_suspicious_source(void **state)
+{
+	struct env *e = env_new(true, NULL, NULL);
+	struct fg_verdict vs, vb;
+	char ip[32];
+
+	(void)state;
+	resp_begin(e, "www.hosted-a.test", FG_TYPE_A, T0);
+	for (unsigned int k = 0; k < 4; k++) {
+		flux_ip(k, ip, sizeof(ip));
+		add_a(e, "www.hosted-a.test", ip, 3600);
+	}
+	feed(e, T0);
+	assert_false(fg_scorer_is_flagged(e->sc, "www.hosted-a.test", T0));
+	resp_begin(e, "www.hosted-b.test", FG_TYPE_A, T0 + 10);
+	for (unsigned int k = 0; k < 4; k++) {
+		flux_ip(k, ip, sizeof(ip));
+		add_a(e, "www.hosted-b.test", ip, 3600);
+	}
+	feed(e, T0 + 10);
+	assert_int_equal(fg_scorer_explain(e->sc, "www.hosted-b.test", T0 + 10,
+					   &vb), 0);
+	assert_true(feature(&vb, FG_F_SHARED)->value == 0);
+	assert_true(feature(&vb, FG_F_SHARED)->contribution == 0);
+
+	/* Once a suspicious name used them, the same addresses count. */
+	for (unsigned int i = 0; i < 6; i++)
+		flux_response(e, "www.evil-flux.test", i, T0 + 20 + 30 * i);
+	assert_true(fg_scorer_is_flagged(e->sc, "www.evil-flux.test",
+					 T0 + 170));
+	resp_begin(e, "www.hosted-c.test", FG_TYPE_A, T0 + 200);
+	for (unsigned int k = 0; k < 4; k++) {
+		flux_ip(k, ip, sizeof(ip));
+		add_a(e, "www.hosted-c.test", ip, 3600);
+	}
+	feed(e, T0 + 200);
+	assert_int_equal(fg_scorer_explain(e->sc, "www.hosted-c.test",
+					   T0 + 200, &vs), 0);
+	assert_true(feature(&vs, FG_F_SHARED)->value == 4);
+	assert_true(vs.score > vb.score);
+	env_free(e);
+}
+
 static void test_holz_score(void **state)
 {
 	struct env *e = env_new(true, NULL, NULL);
@@ -896,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_address_set_cap),
 		cmocka_unit_test(test_botnet_reuse),
+		cmocka_unit_test(test_reuse_needs_suspicious_source),
 		cmocka_unit_test(test_holz_score),
 		cmocka_unit_test(test_ipv6_flux),
 		cmocka_unit_test(test_bad_input),
