@@ -77,7 +77,7 @@ for tool in tcpreplay tcprewrite tcpdump nft taskset python3 "$CLANG"; do
 	command -v "$tool" >/dev/null || die "$tool missing: run scripts/deps.sh"
 done
 
-tmp=$(mktemp -d)
+tmp=$(mktemp -d /tmp/fluxguard-edge.XXXXXX)
 pids=()
 loader_pid=
 softirq_pid=
@@ -130,6 +130,7 @@ start_softirq_timer() {
 	"$CLANG" -g -O2 -target bpf -Wall -Werror \
 		-I"/usr/include/$(uname -m)-linux-gnu" \
 		-c bench/bpf/net_rx_time.bpf.c -o "$tmp/net_rx_time.o"
+	: > "$tmp/softirq.out"
 	"$SOFTIRQ" "$tmp/net_rx_time.o" > "$tmp/softirq.out" &
 	softirq_pid=$!
 	local tries=0
@@ -287,26 +288,21 @@ config_down() {
 	fi
 }
 
-# Other namespaces may carry someone else's traffic, whose softirq time
-# /proc/stat cannot tell from ours.
-others() {
-	ip netns list | awk '{ print $1 }' |
-		grep -v -e "^$NS_TX\$" -e "^$NS_RX\$" | paste -sd ' ' || true
-}
-
-# Packets received in every other named namespace and in the host's,
-# as one NAME=COUNT word each: softirq work that /proc/stat cannot tell
-# from ours.
+# Packets received in every network namespace but ours (named ones, and
+# those of any process, the host's included), as one INODE=COUNT word
+# each: softirq work that /proc/stat cannot tell from ours.
 foreign_rx() {
-	local ns
-	for ns in / $(others); do
-		if [ "$ns" = / ]; then
-			cat /proc/net/dev
-		else
-			ip netns exec "$ns" cat /proc/net/dev 2>/dev/null || true
-		fi | sed 's/:/ /' |
-			awk -v ns="$ns" 'NR > 2 { s += $3 } END { printf "%s=%d ", ns, s }'
-	done
+	local ino path
+	stat -L -c '%i %n' /run/netns/* /proc/[0-9]*/ns/net 2>/dev/null |
+		awk -v tx="/run/netns/$NS_TX" -v rx="/run/netns/$NS_RX" '
+		$2 == tx || $2 == rx { mine[$1] = 1 }
+		!($1 in first) { first[$1] = $2 }
+		END { for (i in first) if (!(i in mine)) print i, first[i] }' |
+		while read -r ino path; do
+			nsenter --net="$path" cat /proc/net/dev 2>/dev/null |
+				sed 's/:/ /' | awk -v ns="$ino" '
+				NR > 2 { s += $3 } END { printf "%s=%d ", ns, s }'
+		done
 }
 
 # NET_RX softirq time in ns summed over CPUs, from edge_softirq.
