@@ -346,6 +346,12 @@ int cmd_run(int argc, char **argv)
 		pr_info("adopted %d block entries from %s\n",
 			fg_pipeline_adopt(p), FG_PIN_DIR);
 
+	/* Feeds and the metrics listener before any attach: a bad address
+	 * leaves no interface touched.
+	 */
+	sv = fg_services_start(s, &l.maps, p, &clk, true, fg_now());
+	if (!sv)
+		goto out_pipeline;
 	rb = ring_buffer__new(l.maps.events, on_event, p, NULL);
 	if (!rb) {
 		pr_warn("cannot open the ring buffer: %s\n", strerror(errno));
@@ -357,11 +363,6 @@ int cmd_run(int argc, char **argv)
 			detach_all(&o, n_attached);
 			goto out_pipeline;
 		}
-	}
-	sv = fg_services_start(s, &l.maps, p, &clk, true, fg_now());
-	if (!sv) {
-		detach_all(&o, n_attached);
-		goto out_pipeline;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
