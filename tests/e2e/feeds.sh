@@ -25,11 +25,13 @@ PORT=5353
 DNSMSG=$E2E_DIR/dnsmsg.py
 work=$(mktemp -d)
 fg_pid=
+started=
 
 cleanup() {
 	[ -n "$fg_pid" ] && kill "$fg_pid" 2>/dev/null
 	wait 2>/dev/null
-	"$FLUXGUARD" unload --all >/dev/null 2>&1
+	# Only what this script loaded: another run may own the pins.
+	[ -n "$started" ] && "$FLUXGUARD" unload --all >/dev/null 2>&1
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	rm -rf "$work"
@@ -92,12 +94,15 @@ cat >"$work/hosts.txt" <<EOF
 127.0.0.1 localhost
 EOF
 
+# One `fluxguard run` per machine (one lock, one pin directory).
+wait_for 30 flock -n /run/fluxguard.lock true ||
+	echo "# another fluxguard run holds /run/fluxguard.lock"
 (exec nsenter --net="/run/netns/$NS_B" "$FLUXGUARD" run -i "$IF_B" \
 	--config "$work/fg.conf" --feed "$work/hosts.txt" -v \
 	2>"$work/run.log") &
 fg_pid=$!
-wait_for 10 grep -q "running on" "$work/run.log"
-result $? "run starts with a config feed and a --feed"
+wait_for 10 grep -q "running on" "$work/run.log" && started=1
+result $((started ? 0 : 1)) "run starts with a config feed and a --feed"
 
 check "a feed name is a domain rule (reason feed)" listed evil.feed.test feed
 check "a hosts-file name is a domain rule" listed hosts.feed.test feed

@@ -20,11 +20,13 @@ LISTEN=127.0.0.1:9712
 URL=http://$LISTEN/metrics
 work=$(mktemp -d)
 fg_pid=
+started=
 
 cleanup() {
 	[ -n "$fg_pid" ] && kill "$fg_pid" 2>/dev/null
 	wait 2>/dev/null
-	"$FLUXGUARD" unload --all >/dev/null 2>&1
+	# Only what this script loaded: another run may own the pins.
+	[ -n "$started" ] && "$FLUXGUARD" unload --all >/dev/null 2>&1
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	rm -rf "$work"
@@ -79,6 +81,9 @@ allow_block_cidr = 198.18.0.0/15
 metrics_file = $work/fluxguard.prom
 EOF
 
+# One `fluxguard run` per machine (one lock, one pin directory).
+wait_for 30 flock -n /run/fluxguard.lock true ||
+	echo "# another fluxguard run holds /run/fluxguard.lock"
 fg run -i "$IF_B" --metrics 999.1.1.1:80 >"$work/out" 2>&1
 result $(($? == 1 ? 0 : 1)) "a bad --metrics address fails (exit 1)"
 check "and says what is wrong" grep -q "is not ADDR:PORT" "$work/out"
@@ -86,8 +91,8 @@ check "and says what is wrong" grep -q "is not ADDR:PORT" "$work/out"
 (exec nsenter --net="/run/netns/$NS_B" "$FLUXGUARD" run -i "$IF_B" \
 	--config "$work/fg.conf" --metrics "$LISTEN" 2>"$work/run.log") &
 fg_pid=$!
-wait_for 10 grep -q "running on" "$work/run.log"
-result $? "run serves metrics on $LISTEN"
+wait_for 10 grep -q "running on" "$work/run.log" && started=1
+result $((started ? 0 : 1)) "run serves metrics on $LISTEN"
 
 in_b curl -s -D "$work/headers" -o "$work/m1" --max-time 3 "$URL"
 result $? "curl scrapes /metrics"

@@ -20,11 +20,13 @@ DNSMSG=$E2E_DIR/dnsmsg.py
 work=$(mktemp -d)
 EVENTS=$work/events.jsonl
 fg_pid=
+started=
 
 cleanup() {
 	[ -n "$fg_pid" ] && kill "$fg_pid" 2>/dev/null
 	wait 2>/dev/null
-	"$FLUXGUARD" unload --all >/dev/null 2>&1
+	# Only what this script loaded: another run may own the pins.
+	[ -n "$started" ] && "$FLUXGUARD" unload --all >/dev/null 2>&1
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	rm -rf "$work"
@@ -49,6 +51,9 @@ ip -n "$NS_A" link set "$IF_A" up
 ip -n "$NS_B" link set "$IF_B" up
 wait_for 5 in_a ping -c1 -W1 "$B4" >/dev/null
 
+# One `fluxguard run` per machine (one lock, one pin directory).
+wait_for 30 flock -n /run/fluxguard.lock true ||
+	echo "# another fluxguard run holds /run/fluxguard.lock"
 cat >"$work/fg.conf" <<EOF
 asn_dir = $TOP/tests/lab/asn
 EOF
@@ -56,8 +61,8 @@ EOF
 	--config "$work/fg.conf" --events "$EVENTS" --log-answers \
 	2>"$work/run.log") &
 fg_pid=$!
-wait_for 10 grep -q "running on" "$work/run.log"
-result $? "run writes answers to $EVENTS"
+wait_for 10 grep -q "running on" "$work/run.log" && started=1
+result $((started ? 0 : 1)) "run writes answers to $EVENTS"
 
 send before.rotate.test
 wait_for 5 answer_in "$EVENTS" before.rotate.test
