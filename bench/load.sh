@@ -179,9 +179,9 @@ for ((t = 0; t < STATUS_WAIT_S * 10; t++)); do
 done
 [ "$(status_pid)" = "$fg_pid" ] || die "no status snapshot from run"
 rss_start=$(rss_kb)
-# `fluxguard unload --all` takes no lock: another script's cleanup can
-# remove our pins, and detach the program, under the running daemon.
-pins_gone="our pins are gone (another instance's unload --all?); run again"
+# `fluxguard unload --all` refuses while a run holds the lock, but a
+# `fluxguard unload -i` or a hand-made rm can still pull the pins.
+pins_gone="our pins are gone (removed by hand?); run again"
 "$PROBE" stats >"$tmp/stats0" || die "$pins_gone"
 events0=$(pipe_counter events)
 answers0=$(pipe_counter answers_scored)

@@ -51,8 +51,8 @@ static int take_lock(void)
 		return -errno;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		pr_warn("another `fluxguard run` holds %s; stop it first\n",
-			FG_LOCK_FILE);
+		pr_warn("a `fluxguard run` is active (it holds %s); stop it "
+			"first\n", FG_LOCK_FILE);
 		close(fd);
 		return -EBUSY;
 	}
@@ -268,15 +268,23 @@ int fg_loader_unload_all(void)
 {
 	struct dirent *de;
 	char path[PATH_MAX];
-	int err = 0;
+	int err = 0, lock;
 	DIR *d;
 
+	/* Pulling the maps from under a live run would leave it enforcing
+	 * blocks nobody can see; it must stop first.
+	 */
+	lock = take_lock();
+	if (lock < 0)
+		return lock;
 	d = opendir(FG_PIN_DIR);
 	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		pr_warn("cannot open %s: %s\n", FG_PIN_DIR, strerror(errno));
-		return -errno;
+		err = errno == ENOENT ? 0 : -errno;
+		if (err)
+			pr_warn("cannot open %s: %s\n", FG_PIN_DIR,
+				strerror(-err));
+		close(lock);
+		return err;
 	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -293,6 +301,7 @@ int fg_loader_unload_all(void)
 		pr_warn("cannot remove %s: %s\n", FG_PIN_DIR, strerror(errno));
 		err = -errno;
 	}
+	close(lock);
 	return err;
 }
 

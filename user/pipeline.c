@@ -33,6 +33,26 @@
  */
 #define FG_NO_QUERY_WARN		100
 
+/* Renewals skipped while an entry was renewed less than this share of
+ * block_ttl ago: a flagged name answers many times a second, and each
+ * renewal costs two map syscalls per address.
+ */
+#define FG_RENEW_FRACTION		0.1
+/* Slots of the recent-renewal table, direct-mapped: a collision only
+ * costs one renewal more.
+ */
+#define FG_RENEW_SLOTS			(1u << 16)
+/* Longest time between two walks of the block maps for expired
+ * entries, for entries this process did not install (manual blocks,
+ * another instance's).
+ */
+#define FG_SWEEP_MAX_SECS		30.0
+
+struct renewal {
+	uint64_t key;		/* hash of the address or name, 0 = empty */
+	double at;
+};
+
 struct domcount {
 	uint64_t hash;		/* 0 = empty */
 	uint32_t n;
@@ -56,6 +76,8 @@ struct fg_pipeline {
 	struct fg_verdict *verdicts;
 
 	struct domcount *domcount;
+	struct renewal *renewals;
+	double next_sweep;		/* earliest expiry known, or the cap */
 	uint32_t n_blocks;		/* entries in the maps, all kinds */
 	double minute_start;
 	uint32_t minute_blocks;
@@ -106,6 +128,37 @@ static void domcount_add(struct fg_pipeline *p, const char *name, int delta)
 	d->n += delta;
 }
 
+static uint64_t hash_bytes(const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (len--)
+		h = (h ^ *b++) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* True when key was renewed (or installed) recently enough to skip the
+ * map work; otherwise notes that it is being renewed now.
+ */
+static bool renewed_recently(struct fg_pipeline *p, uint64_t key, double now)
+{
+	struct renewal *r = &p->renewals[key & (FG_RENEW_SLOTS - 1)];
+
+	if (r->key == key && now - r->at < p->s.block_ttl * FG_RENEW_FRACTION)
+		return true;
+	r->key = key;
+	r->at = now;
+	return false;
+}
+
+/* Expiry walks are due no later than the earliest expiry installed. */
+static void note_expiry(struct fg_pipeline *p, double expires)
+{
+	if (expires < p->next_sweep)
+		p->next_sweep = expires;
+}
+
 static int load_databases(struct fg_pipeline *p)
 {
 	char err[512];
@@ -152,7 +205,8 @@ struct fg_pipeline *fg_pipeline_new(const struct fg_settings *s,
 	p->resp = malloc(sizeof(*p->resp));
 	p->verdicts = calloc(FG_VERDICTS_PER_RESPONSE, sizeof(*p->verdicts));
 	p->domcount = calloc(FG_DOMCOUNT_SLOTS, sizeof(*p->domcount));
-	if (!p->resp || !p->verdicts || !p->domcount)
+	p->renewals = calloc(FG_RENEW_SLOTS, sizeof(*p->renewals));
+	if (!p->resp || !p->verdicts || !p->domcount || !p->renewals)
 		goto fail;
 	if (load_databases(p))
 		goto fail;
@@ -188,6 +242,7 @@ void fg_pipeline_free(struct fg_pipeline *p)
 	if (p->asn)
 		fg_asn_db_free(p->asn);
 	free(p->domcount);
+	free(p->renewals);
 	free(p->verdicts);
 	free(p->resp);
 	free(p);
@@ -288,6 +343,10 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 	struct domcount *dc;
 	struct fg_cidr c;
 
+	if (renewed_recently(p, hash_bytes(a, sizeof(*a)), now)) {
+		p->st.renewals_skipped++;
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	c.family = a->family;
 	c.len = a->family == AF_INET ? 32 : 128;
@@ -310,6 +369,7 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 			p->st.map_errors++;
 		else
 			p->st.renewals++;
+		note_expiry(p, now + p->s.block_ttl);
 		return;
 	}
 
@@ -338,6 +398,7 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 		pr_warn("cannot block %s: map update failed\n", text);
 		return;
 	}
+	note_expiry(p, now + p->s.block_ttl);
 	p->n_blocks++;
 	p->minute_blocks++;
 	domcount_add(p, val.domain, 1);
@@ -375,6 +436,9 @@ static void block_name(struct fg_pipeline *p, const struct fg_verdict *v,
 	uint32_t score = v->score * 100;
 	struct fg_block val;
 
+	if (renewed_recently(p, hash_bytes(v->domain, strlen(v->domain)), now))
+		return;
+	note_expiry(p, now + p->s.block_ttl);
 	if (!fg_name_block_get(p->maps, v->domain, &val)) {
 		if (val.reason == FG_REASON_MANUAL ||
 		    val.reason == FG_REASON_FEED ||
@@ -499,6 +563,9 @@ static int expire_one(const struct fg_cidr *c, const struct fg_block *v,
 
 	if (!v->expires_ns || v->expires_ns > ec->now_ns) {
 		ec->live++;
+		if (v->expires_ns)
+			note_expiry(p, fg_clock_to_epoch(&p->clock,
+							 v->expires_ns));
 		return 0;
 	}
 	if (fg_block_del(p->maps, c))
@@ -518,8 +585,12 @@ static int expire_name(uint64_t hash, const struct fg_block *v, void *data)
 	struct expire_ctx *ec = data;
 	struct fg_pipeline *p = ec->p;
 
-	if (!v->expires_ns || v->expires_ns > ec->now_ns)
+	if (!v->expires_ns || v->expires_ns > ec->now_ns) {
+		if (v->expires_ns)
+			note_expiry(p, fg_clock_to_epoch(&p->clock,
+							 v->expires_ns));
 		return 0;
+	}
 	if (fg_name_block_del_hash(p->maps, hash))
 		return 0;
 	p->st.unblocks++;
@@ -557,12 +628,18 @@ void fg_pipeline_tick(struct fg_pipeline *p, double now)
 		.now = now,
 	};
 
+	fg_scorer_expire(p->scorer, now);
+	log_caps(p, now);
+	/* A walk visits every bucket of the maps, however few entries they
+	 * hold: only when something is due.
+	 */
+	if (now < p->next_sweep)
+		return;
+	p->next_sweep = now + FG_SWEEP_MAX_SECS;
 	fg_block_foreach(p->maps, expire_one, &ec);
 	p->n_blocks = ec.live;
 	fg_name_block_foreach(p->maps, expire_name, &ec);
 	fg_names_sync_count(p->maps);
-	fg_scorer_expire(p->scorer, now);
-	log_caps(p, now);
 }
 
 static int adopt_one(const struct fg_cidr *c, const struct fg_block *v,

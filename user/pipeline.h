@@ -31,6 +31,7 @@ struct fg_pipeline;
 	X(blocks, "block entries installed")				\
 	X(name_rules, "domain rules installed (answers sinkholed)")	\
 	X(renewals, "block entries renewed")				\
+	X(renewals_skipped, "renewals skipped: renewed moments ago")	\
 	X(unblocks, "block entries expired and removed")		\
 	X(refused_policy, "addresses the never-block policy kept")	\
 	X(refused_cap_domain, "blocks refused: per-domain cap")		\

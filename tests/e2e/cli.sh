@@ -94,7 +94,7 @@ fg_pid=$!
 wait_for 10 grep -q "running on" "$work/run.log"
 result $? "run attaches natively to $IF_B"
 expect 1 "a second run is refused while one holds the lock" fg run -i "$IF_B"
-check "the second run says why" said "another"
+check "the second run says why" said "is active"
 expect 0 "status" fg status
 check "status lists $IF_B (native)" said "attached: $IF_B (native)"
 check "traffic passes before any block (v4)" ping4
