@@ -31,6 +31,7 @@ struct collect {
 	__u64 now_ns;
 	uint64_t seed;
 	unsigned int shortened;		/* names lost to FG_BLOCK_LABEL_LEN */
+	unsigned int unsafe;		/* not host names: left out */
 };
 
 static struct fg_indicator *push(struct collect *c)
@@ -98,6 +99,7 @@ static struct fg_indicator *find_name(struct collect *c, const char *name)
  */
 static int take_name(uint64_t hash, const struct fg_block *v, void *data)
 {
+	char name[FG_DOMAIN_NAME_MAX + 1];
 	struct collect *c = data;
 	struct fg_indicator *x;
 	uint64_t h = 0;
@@ -108,11 +110,15 @@ static int take_name(uint64_t hash, const struct fg_block *v, void *data)
 		c->shortened++;
 		return 0;
 	}
+	if (!fg_feed_host_name(v->domain, name)) {
+		c->unsafe++;
+		return 0;
+	}
 	x = push(c);
 	if (!x)
 		return -ENOMEM;
 	x->kind = FG_FEED_NAME;
-	snprintf(x->name, sizeof(x->name), "%s", v->domain);
+	snprintf(x->name, sizeof(x->name), "%s", name);
 	snprintf(x->domain, sizeof(x->domain), "%s", v->domain);
 	times(c, x, v);
 	return 0;
@@ -127,7 +133,7 @@ static int add_verdict_names(struct collect *c)
 
 	for (size_t i = 0; i < n; i++) {
 		struct fg_indicator *a = &c->v[i], *x;
-		uint64_t h;
+		char name[FG_DOMAIN_NAME_MAX + 1];
 
 		if (a->kind != FG_FEED_CIDR ||
 		    (a->reason != FG_REASON_SINGLE_FLUX &&
@@ -137,9 +143,11 @@ static int add_verdict_names(struct collect *c)
 			c->shortened++;		/* may have been cut */
 			continue;
 		}
-		if (fg_rule_hash(0, a->domain, &h))
+		if (!fg_feed_host_name(a->domain, name)) {
+			c->unsafe++;
 			continue;
-		x = find_name(c, a->domain);
+		}
+		x = find_name(c, name);
 		if (!x) {
 			x = push(c);
 			if (!x)
@@ -147,7 +155,7 @@ static int add_verdict_names(struct collect *c)
 			a = &c->v[i];	/* push may move the array */
 			*x = *a;
 			x->kind = FG_FEED_NAME;
-			snprintf(x->name, sizeof(x->name), "%s", a->domain);
+			snprintf(x->name, sizeof(x->name), "%s", name);
 			continue;
 		}
 		if (x->reason == a->reason) {
@@ -180,11 +188,16 @@ static int add_snapshot(struct collect *c)
 								    "domain"));
 		const char *kind = json_string_value(json_object_get(d, "kind"));
 		double score = json_number_value(json_object_get(d, "score"));
+		char clean[FG_DOMAIN_NAME_MAX + 1];
 		struct fg_indicator *x;
-		uint64_t h;
 
-		if (!name || !kind || fg_rule_hash(0, name, &h))
+		if (!name || !kind)
 			continue;
+		if (!fg_feed_host_name(name, clean)) {
+			c->unsafe++;
+			continue;
+		}
+		name = clean;
 		x = find_name(c, name);
 		if (x) {
 			if (score > x->score && x->reason != FG_REASON_MANUAL)
@@ -334,6 +347,9 @@ int cmd_export(int argc, char **argv)
 		pr_warn("%u names longer than %d bytes were left out (only "
 			"their shortened label is kept)\n", c.shortened,
 			FG_BLOCK_LABEL_LEN - 1);
+	if (!err && c.unsafe)
+		pr_warn("%u names that are not host names were left out\n",
+			c.unsafe);
 	if (!err && output)
 		fprintf(stderr, "exported %zu indicators to %s\n", c.n, output);
 	free(c.v);

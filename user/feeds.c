@@ -79,7 +79,7 @@ static char *trim(char *s)
  * '-' and '_' (seen in real malware names), at most 63 bytes a label.
  * Written lower case into out, without a trailing dot.
  */
-static bool host_name(const char *s, char *out)
+bool fg_feed_host_name(const char *s, char *out)
 {
 	size_t n = strlen(s), label = 0, labels = 1, i;
 	bool digits_only = true;
@@ -221,7 +221,7 @@ static int parse_hosts(struct parse *p, char **tok, int n)
 			p->st->other++;
 			continue;
 		}
-		if (!host_name(tok[i], e.name)) {
+		if (!fg_feed_host_name(tok[i], e.name)) {
 			bad_line(p, "'%s' is not a host name", tok[i]);
 			continue;
 		}
@@ -263,7 +263,7 @@ static int parse_adblock(struct parse *p, const char *rule, double expires)
 		e.expires = expires;
 		return emit(p, &e);
 	}
-	if (!host_name(host, e.name)) {
+	if (!fg_feed_host_name(host, e.name)) {
 		bad_line(p, "'%s' is not a host name", host);
 		return 0;
 	}
@@ -314,7 +314,7 @@ static int parse_list_line(struct parse *p, char *line)
 		e.expires = expires;
 		return emit(p, &e);
 	}
-	if (!host_name(tok[0], e.name)) {
+	if (!fg_feed_host_name(tok[0], e.name)) {
 		bad_line(p, "'%s' is not a name, address or prefix", tok[0]);
 		return 0;
 	}
@@ -382,7 +382,7 @@ static int parse_csv_line(struct parse *p, char *line)
 	if (f[4][0])
 		e.score = (uint32_t)(strtod(f[4], NULL) * 100);
 	if (!strcmp(f[0], "domain")) {
-		if (!host_name(f[1], e.name)) {
+		if (!fg_feed_host_name(f[1], e.name)) {
 			bad_line(p, "'%s' is not a host name", f[1]);
 			return 0;
 		}
@@ -479,7 +479,7 @@ static int parse_rpz_line(struct parse *p, char *line)
 		p->st->other++;	/* client-ip, nsdname, nsip triggers */
 		return 0;
 	}
-	if (!host_name(owner, e.name)) {
+	if (!fg_feed_host_name(owner, e.name)) {
 		bad_line(p, "'%s' is not a host name", owner);
 		return 0;
 	}
@@ -506,7 +506,7 @@ static int stix_pattern(const char *pat, struct fg_feed_entry *e)
 			continue;
 		if (i == 0) {
 			e->kind = FG_FEED_NAME;
-			return host_name(value, e->name) ? 0 : -EINVAL;
+			return fg_feed_host_name(value, e->name) ? 0 : -EINVAL;
 		}
 		e->kind = FG_FEED_CIDR;
 		if (fg_cidr_parse(value, &e->cidr) ||
