@@ -26,6 +26,10 @@
 #define FG_LABEL_WORDS	((FG_DNS_LABEL_MAX + 7) / 8)
 /* Steps a name walk may take: every label, every pointer, the root. */
 #define FG_NAME_STEPS	(FG_MAX_LABELS + FG_MAX_PTR + 1)
+/* Labels of a plain question name walked inline before the bpf_loop
+ * walk takes over; www.example.co.uk has four.
+ */
+#define FG_PLAIN_LABELS	8
 
 static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
 {
@@ -207,11 +211,9 @@ trunc:
 	return 1;
 }
 
-/* Validates the name at off. Returns the offset just past it in place,
- * or 0 with *fault set. A name the loop bound cuts short is rejected.
- */
-static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
-				       int *fault)
+/* Sets up the walk of the name at off in the scratch map. */
+static __always_inline void name_walk_init(struct walk *wk, __u32 len,
+					   __u32 off)
 {
 	struct name_walk *w = &wk->s->name;
 
@@ -225,6 +227,15 @@ static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
 	w->fault = 0;
 	w->want_hash = wk->s->rr.hashing;
 	w->hash = wk->cfg->name_seed;
+}
+
+/* Runs the walk name_walk_init() set up: the offset just past the name,
+ * or 0 with *fault set. A name the loop bound cuts short is rejected.
+ */
+static __always_inline __u32 name_walk_run(struct walk *wk, int *fault)
+{
+	struct name_walk *w = &wk->s->name;
+
 	bpf_loop(FG_NAME_STEPS, name_step, wk, 0);
 	if (w->fault) {
 		*fault = w->fault;
@@ -235,6 +246,64 @@ static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
 		return 0;
 	}
 	return w->end;
+}
+
+/* Validates the name at off. Returns the offset just past it in place,
+ * or 0 with *fault set.
+ */
+static __always_inline __u32 walk_name(struct walk *wk, __u32 len, __u32 off,
+				       int *fault)
+{
+	name_walk_init(wk, len, off);
+	return name_walk_run(wk, fault);
+}
+
+/* Plain labels up to the root, inline: the offset just past the name, or
+ * 0 to leave the verdict to the full walk (a pointer, a bad label,
+ * truncation, a long name, more than FG_PLAIN_LABELS labels).
+ */
+static __always_inline __u32 walk_plain_name(const struct fg_event *ev,
+					     __u32 len, __u32 off)
+{
+	__u32 pos = off;
+	__u8 b;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FG_PLAIN_LABELS; i++) {
+		if (pos >= len)
+			return 0;
+		b = msg_u8(ev, pos);
+		if (!b) {
+			pos++;
+			/* Without pointers the wire length is the span. */
+			return pos - off <= FG_DNS_NAME_MAX ? pos : 0;
+		}
+		if (b > FG_DNS_LABEL_MAX)
+			return 0;
+		pos += b + 1;
+	}
+	return 0;
+}
+
+/* walk_name() for the question, which is nearly always a few plain
+ * labels: walked inline they save a bpf_loop callback, a call and a
+ * return, per label. Hashing stays with name_step(); the state the init
+ * leaves is all a caller reads of a plain name. Record names keep the
+ * full walk: unrolled there, this costs the verifier more than it saves.
+ */
+static __always_inline __u32 walk_question(struct walk *wk, __u32 len,
+					   __u32 off, int *fault)
+{
+	__u32 end;
+
+	name_walk_init(wk, len, off);
+	if (!wk->s->name.want_hash) {
+		end = walk_plain_name(wk->ev, len, off);
+		if (end)
+			return end;
+	}
+	return name_walk_run(wk, fault);
 }
 
 /* Remembers the validated name at off, with its hash when hashing. */

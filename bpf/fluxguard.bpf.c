@@ -13,6 +13,9 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Room one event takes in the ring: its 8-byte header, rounded up to 8. */
+#define FG_RB_RECORD	((sizeof(struct fg_event) + 8 + 7) & ~7UL)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, FG_RINGBUF_BYTES);
@@ -321,7 +324,7 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	ev->qname_off = 0;
 	ev->qtype = 0;
 	if (qd == 1) {
-		off = walk_name(&wk, len, off, &fault);
+		off = walk_question(&wk, len, off, &fault);
 		if (!off)
 			goto discard;
 		if (off + 4 > len) {
@@ -395,11 +398,13 @@ submit:
 	ev->wire_len = src->wire_len;
 
 	/* Waking the consumer per event costs more than parsing it: wake
-	 * only once enough is pending, the consumer's poll timeout covers
-	 * a quiet link.
+	 * it once, when the pending data crosses the threshold (this event
+	 * included); the consumer's poll timeout covers a quiet link and a
+	 * wakeup lost to a race.
 	 */
 	avail = bpf_ringbuf_query(&fg_events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(ev, avail >= cfg->wakeup_bytes ?
+	bpf_ringbuf_submit(ev, avail >= cfg->wakeup_bytes &&
+			   avail < cfg->wakeup_bytes + FG_RB_RECORD ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return;
 
