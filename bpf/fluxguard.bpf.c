@@ -348,8 +348,10 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		goto submit;
 	}
 
+	/* As many callbacks as records: one more would only end the loop. */
 	if (r->total)
-		bpf_loop(FG_MAX_RR_WALK, rr_step, &wk, 0);
+		bpf_loop(r->total < FG_MAX_RR_WALK ? r->total : FG_MAX_RR_WALK,
+			 rr_step, &wk, 0);
 	fault = r->fault;
 	/* The bound stopped a walk that had not failed: say so. */
 	if (!fault && r->total > FG_MAX_RR_WALK)
