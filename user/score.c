@@ -140,6 +140,14 @@ struct shared_ent {
 	uint32_t last[FG_SHARED_WAYS];
 };
 
+/* What probing and displacing need, kept apart from the entries so that
+ * a probe window is one or two cache lines.
+ */
+struct shared_meta {
+	uint32_t tag;		/* hash bits, 0 = unused */
+	uint32_t newest;	/* latest use by any zone */
+};
+
 struct scratch_ent {
 	uint64_t key;
 	uint32_t stamp;
@@ -170,7 +178,7 @@ struct fg_scorer {
 	uint32_t allow_gen;
 	uint32_t short_ticks, long_ticks;
 	struct shared_ent *shared;
-	uint32_t *shared_tag;		/* hash bits per entry, 0 = unused */
+	struct shared_meta *shared_meta;	/* beside the entries */
 	uint32_t shared_mask, shared_used;
 	struct scratch_ent scratch[FG_SCRATCH_SIZE];
 	uint32_t stamp;
@@ -424,16 +432,6 @@ static uint32_t shared_tag_of(uint64_t h)
 	return (uint32_t)(h >> 32) | 1;
 }
 
-static uint32_t shared_newest(const struct shared_ent *e)
-{
-	uint32_t m = 0;
-
-	for (int i = 0; i < FG_SHARED_WAYS; i++)
-		if (e->zone[i] && e->last[i] > m)
-			m = e->last[i];
-	return m;
-}
-
 static struct shared_ent *shared_find(struct fg_scorer *sc,
 				      const struct fg_addr *a, uint64_t h)
 {
@@ -442,9 +440,9 @@ static struct shared_ent *shared_find(struct fg_scorer *sc,
 	for (int i = 0; i < FG_SHARED_PROBE; i++) {
 		uint32_t k = (pos + i) & sc->shared_mask;
 
-		if (!sc->shared_tag[k])
+		if (!sc->shared_meta[k].tag)
 			return NULL;
-		if (sc->shared_tag[k] == tag &&
+		if (sc->shared_meta[k].tag == tag &&
 		    same_addr(sc->shared[k].bytes, sc->shared[k].family, a))
 			return &sc->shared[k];
 	}
@@ -458,14 +456,14 @@ static struct shared_ent *shared_claim(struct fg_scorer *sc,
 	uint32_t pos = (uint32_t)h, oldest_t = UINT32_MAX, victim = 0;
 
 	for (int i = 0; i < FG_SHARED_PROBE; i++) {
-		uint32_t k = (pos + i) & sc->shared_mask, t;
+		uint32_t k = (pos + i) & sc->shared_mask;
+		uint32_t t = sc->shared_meta[k].newest;
 
-		if (!sc->shared_tag[k]) {
+		if (!sc->shared_meta[k].tag) {
 			victim = k;
 			sc->shared_used++;
 			goto claim;
 		}
-		t = shared_newest(&sc->shared[k]);
 		if (t < oldest_t) {
 			oldest_t = t;
 			victim = k;
@@ -473,7 +471,8 @@ static struct shared_ent *shared_claim(struct fg_scorer *sc,
 	}
 	sc->st.shared_evictions++;
 claim:
-	sc->shared_tag[victim] = shared_tag_of(h);
+	sc->shared_meta[victim].tag = shared_tag_of(h);
+	sc->shared_meta[victim].newest = 0;
 	memset(&sc->shared[victim], 0, sizeof(sc->shared[victim]));
 	addr_copy(sc->shared[victim].bytes, a);
 	sc->shared[victim].family = a->family;
@@ -502,6 +501,8 @@ static void shared_note(struct fg_scorer *sc, const struct fg_addr *a,
 	}
 	e->zone[way] = zkey;
 	e->last[way] = tick;
+	if (tick > sc->shared_meta[e - sc->shared].newest)
+		sc->shared_meta[e - sc->shared].newest = tick;
 }
 
 static bool shared_with_other(struct fg_scorer *sc, const struct aent *a,
@@ -572,9 +573,9 @@ struct fg_scorer *fg_scorer_new(const struct fg_settings *s,
 	sc->names = fg_dtable_new(s->max_domains, name_payload(s));
 	sc->zones = fg_dtable_new(zones, sizeof(struct zone_state));
 	sc->shared = calloc(shared, sizeof(*sc->shared));
-	sc->shared_tag = calloc(shared, sizeof(*sc->shared_tag));
+	sc->shared_meta = calloc(shared, sizeof(*sc->shared_meta));
 	if (!sc->psl || !sc->names || !sc->zones || !sc->shared ||
-	    !sc->shared_tag) {
+	    !sc->shared_meta) {
 		fg_scorer_free(sc);
 		return NULL;
 	}
@@ -594,7 +595,7 @@ void fg_scorer_free(struct fg_scorer *sc)
 	fg_dtable_free(sc->names);
 	fg_dtable_free(sc->zones);
 	free(sc->shared);
-	free(sc->shared_tag);
+	free(sc->shared_meta);
 	if (sc->psl_owned)
 		psl_free(sc->psl_owned);
 	free(sc);
@@ -1540,5 +1541,5 @@ void fg_scorer_stats(const struct fg_scorer *sc, struct fg_scorer_stats *st)
 	st->bytes = sizeof(*sc) + fg_dtable_bytes(sc->names) +
 		    fg_dtable_bytes(sc->zones) +
 		    ((size_t)sc->shared_mask + 1) *
-		    (sizeof(*sc->shared) + sizeof(*sc->shared_tag));
+		    (sizeof(*sc->shared) + sizeof(*sc->shared_meta));
 }
