@@ -65,6 +65,9 @@ static int start_feeds(struct fg_services *sv, const struct fg_clock *clock,
 		(unsigned long long)st->cidrs,
 		(unsigned long long)st->refused_policy,
 		(unsigned long long)st->malformed);
+	if (st->map_errors)
+		pr_warn("feeds: %llu entries did not fit in the maps (full?)\n",
+			(unsigned long long)st->map_errors);
 	return 0;
 }
 
