@@ -276,6 +276,43 @@ static void test_example_config(void **state)
 	assert_memory_equal(&s, &d, sizeof(s));
 }
 
+/* The keys of docs/sharing.md: feed (a list), metrics_listen,
+ * metrics_file.
+ */
+static void test_sharing_keys(void **state)
+{
+	struct fg_settings *s = malloc(sizeof(*s));
+	char err[512], many[4096];
+	const char *path;
+	size_t off = 0;
+
+	(void)state;
+	assert_non_null(s);
+	fg_settings_defaults(s);
+	assert_int_equal(s->n_feeds, 0);
+	assert_string_equal(s->metrics_listen, "");
+	assert_string_equal(s->metrics_file, "");
+	path = write_cfg("feed = /var/lib/fluxguard/a.txt\n"
+			 "feed = /etc/fluxguard/b#1.txt # local\n"
+			 "metrics_listen = [::1]:9712\n"
+			 "metrics_file = /run/fg.prom\n");
+	assert_int_equal(fg_settings_load(path, s, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(s->n_feeds, 2);
+	assert_string_equal(s->feeds[0], "/var/lib/fluxguard/a.txt");
+	assert_string_equal(s->feeds[1], "/etc/fluxguard/b#1.txt");
+	assert_string_equal(s->metrics_listen, "[::1]:9712");
+	assert_string_equal(s->metrics_file, "/run/fg.prom");
+	free(s);
+
+	expect_error("metrics_listen = localhost\n", 1, "is not ADDR:PORT");
+	expect_error("metrics_file =\n", 1, "missing value");
+	for (int i = 0; i <= FG_CFG_FILES_MAX; i++)
+		off += (size_t)snprintf(many + off, sizeof(many) - off,
+					"feed = /f%d\n", i);
+	expect_error(many, FG_CFG_FILES_MAX + 1, "more than 16 feed files");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_example_config),
+		cmocka_unit_test(test_sharing_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
