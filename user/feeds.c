@@ -848,6 +848,7 @@ static int refresh(struct fg_feeds *f, const struct fg_feed_entry *e,
 		   double now)
 {
 	struct fg_block v;
+	__u64 expires_ns;
 	int err;
 
 	err = e->kind == FG_FEED_NAME ? fg_name_block_get(f->maps, e->name, &v) :
@@ -855,9 +856,10 @@ static int refresh(struct fg_feeds *f, const struct fg_feed_entry *e,
 	if (err)
 		return fg_feed_install(f->maps, f->policy, &f->clock,
 				       f->reason, e, now);
-	if (v.reason != f->reason)
+	expires_ns = e->expires ? fg_clock_to_ns(&f->clock, e->expires) : 0;
+	if (v.reason != f->reason || v.expires_ns == expires_ns)
 		return 0;
-	v.expires_ns = e->expires ? fg_clock_to_ns(&f->clock, e->expires) : 0;
+	v.expires_ns = expires_ns;
 	return e->kind == FG_FEED_NAME ? fg_name_block_put(f->maps, e->name, &v) :
 	       fg_block_put(f->maps, &e->cidr, &v);
 }
