@@ -189,6 +189,9 @@ static bool hosts_housekeeping(const char *name)
 	return !strchr(name, '.');
 }
 
+/* Words read from one line: a hosts line lists a few names; a line with
+ * more is cut there.
+ */
 #define FG_FEED_TOKENS	64
 
 static int split(char *s, char **tok)
@@ -851,8 +854,10 @@ static int refresh(struct fg_feeds *f, const struct fg_feed_entry *e,
 	__u64 expires_ns;
 	int err;
 
-	err = e->kind == FG_FEED_NAME ? fg_name_block_get(f->maps, e->name, &v) :
-	      fg_block_get(f->maps, &e->cidr, &v);
+	if (e->kind == FG_FEED_NAME)
+		err = fg_name_block_get(f->maps, e->name, &v);
+	else
+		err = fg_block_get(f->maps, &e->cidr, &v);
 	if (err)
 		return fg_feed_install(f->maps, f->policy, &f->clock,
 				       f->reason, e, now);
@@ -860,8 +865,9 @@ static int refresh(struct fg_feeds *f, const struct fg_feed_entry *e,
 	if (v.reason != f->reason || v.expires_ns == expires_ns)
 		return 0;
 	v.expires_ns = expires_ns;
-	return e->kind == FG_FEED_NAME ? fg_name_block_put(f->maps, e->name, &v) :
-	       fg_block_put(f->maps, &e->cidr, &v);
+	if (e->kind == FG_FEED_NAME)
+		return fg_name_block_put(f->maps, e->name, &v);
+	return fg_block_put(f->maps, &e->cidr, &v);
 }
 
 struct collect {

@@ -446,8 +446,8 @@ static void serve(int fd, fg_metrics_fn fn, void *ctx)
 	n = read_request(fd, req, sizeof(req), deadline);
 	if (n <= 0)
 		return;
-	if (n == FG_METRICS_REQ_MAX || sscanf(req, "%7s %63s HTTP/", method, path) != 2 ||
-	    !strstr(req, "\n")) {
+	if (n == FG_METRICS_REQ_MAX ||
+	    sscanf(req, "%7s %63s HTTP/", method, path) != 2) {
 		respond(fd, 400, "Bad Request", "text/plain", "bad request\n",
 			12, false, deadline);
 		return;

@@ -48,8 +48,15 @@ valid_exposition() {
 	/^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|untyped)$/ {
 		type[$3] = $4; next }
 	/^#/ { print "bad comment: " $0; bad = 1; next }
+	BEGIN {
+		name_re = "[a-zA-Z_:][a-zA-Z0-9_:]*"
+		label_re = "[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\""
+		value_re = "[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?"
+		sample_re = "^" name_re "(\\{" label_re "(," label_re ")*\\})? " \
+			    value_re "$"
+	}
 	{
-		if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) {
+		if ($0 !~ sample_re) {
 			print "bad sample: " $0; bad = 1; next
 		}
 		name = $1; sub(/\{.*/, "", name)
