@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,12 +33,21 @@
 #define WARMUP		100000
 /* Pending ring data that makes the program wake the consumer. */
 #define WAKEUP_BYTES	(256 << 10)
-/* Consumer poll timeout: the program mostly submits without a wakeup. */
-#define POLL_MS		1
+/* Consumer poll timeout. The program mostly submits without a wakeup,
+ * and at the rate BPF_PROG_TEST_RUN produces a millisecond fills most of
+ * the ring: a few dozen events arrive in this time.
+ */
+#define POLL_US		50
 /* How long the consumer may take to catch up after a figure. */
 #define DRAIN_WAIT_MS	5000
 #define RUNNER_CPU	0
 #define CONSUMER_CPU	1
+/* The consumer's nice value: on a shared machine it must still drain the
+ * ring as fast as the runner fills it, or the DNS figures do not count.
+ */
+#define CONSUMER_NICE	-10
+/* Tries of a DNS figure before its lost events are reported as they are. */
+#define DNS_ATTEMPTS	3
 #define FRAME_MAX	1514
 #define DNS_PORT	53
 #define DNS_TTL		300
@@ -362,18 +373,27 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /* Mostly the program submits without a wakeup, so the poll times out and
- * the consumer collects what arrived meanwhile.
+ * the consumer collects what arrived meanwhile. ring_buffer__poll() counts
+ * its timeout in milliseconds, too long here: wait on its epoll fd.
  */
 static void *consume(void *arg)
 {
+	const struct timespec timeout = { .tv_nsec = POLL_US * 1000 };
 	struct consumer *c = arg;
+	int efd = ring_buffer__epoll_fd(c->rb);
+	struct epoll_event e;
 	int n;
 
+	/* Best effort: without it the figure may still count. */
+	setpriority(PRIO_PROCESS, gettid(), CONSUMER_NICE);
 	while (!atomic_load(&c->stop)) {
-		n = ring_buffer__poll(c->rb, POLL_MS);
-		if (n == 0)
-			n = ring_buffer__consume(c->rb);
-		if (n < 0 && n != -EINTR) {
+		n = epoll_pwait2(efd, &e, 1, &timeout, NULL);
+		if (n < 0 && errno != EINTR) {
+			c->err = errno;
+			break;
+		}
+		n = ring_buffer__consume(c->rb);
+		if (n < 0) {
 			c->err = -n;
 			break;
 		}
@@ -546,22 +566,31 @@ static void figure_dns(struct ctx *x, const char *name, const struct msg *m,
 	unsigned long long ev0, rec0, ev, rec;
 	struct fg_stats a, b;
 	struct frame f;
+	int attempt;
 	__u64 lost;
 
 	if (!wanted(name))
 		return;
 	build_frame(&f, IPPROTO_UDP, "192.0.2.53", "192.0.2.10", DNS_PORT,
 		    40000, m->b, m->n);
-	drain(x->cons, x->stats_fd);
-	ev0 = atomic_load(&x->cons->events);
-	rec0 = atomic_load(&x->cons->records);
-	read_stats(x->stats_fd, &a);
-	measure(name, x->prog_fd, x->floor_fd, &f, XDP_PASS);
-	drain(x->cons, x->stats_fd);
-	read_stats(x->stats_fd, &b);
-	ev = atomic_load(&x->cons->events) - ev0;
-	rec = atomic_load(&x->cons->records) - rec0;
-	lost = STAT_DELTA(a, b, ringbuf_full);
+	for (attempt = 1;; attempt++) {
+		drain(x->cons, x->stats_fd);
+		ev0 = atomic_load(&x->cons->events);
+		rec0 = atomic_load(&x->cons->records);
+		read_stats(x->stats_fd, &a);
+		measure(name, x->prog_fd, x->floor_fd, &f, XDP_PASS);
+		drain(x->cons, x->stats_fd);
+		read_stats(x->stats_fd, &b);
+		ev = atomic_load(&x->cons->events) - ev0;
+		rec = atomic_load(&x->cons->records) - rec0;
+		lost = STAT_DELTA(a, b, ringbuf_full);
+		if (!lost || attempt == DNS_ATTEMPTS)
+			break;
+		/* A lost event costs less than a delivered one. */
+		printf("# %s: %llu events lost, measuring again\n", name,
+		       (unsigned long long)lost);
+		n_figures--;
+	}
 
 	expect(name, "responses", STAT_DELTA(a, b, dns_responses),
 	       RUNS_PER_FIGURE);
@@ -657,9 +686,9 @@ int main(int argc, char **argv)
 
 	printf("# XDP per-packet cost: BPF_PROG_TEST_RUN, %d rounds of %d runs,"
 	       " median; floor = bare XDP_PASS\n", ROUNDS, REPEAT);
-	printf("# runner on CPU %d, ring consumer on CPU %d,"
-	       " wakeup at %d KiB\n",
-	       RUNNER_CPU, ncpus < 2 ? RUNNER_CPU : CONSUMER_CPU,
+	printf("# runner on CPU %d, ring consumer on CPU %d (polls every"
+	       " %d us), wakeup at %d KiB\n",
+	       RUNNER_CPU, ncpus < 2 ? RUNNER_CPU : CONSUMER_CPU, POLL_US,
 	       WAKEUP_BYTES >> 10);
 
 	/* QUIC-sized UDP and a bare TCP ACK, neither from a DNS port. */
