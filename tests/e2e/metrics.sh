@@ -11,12 +11,12 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NS_A=fgm-a
-NS_B=fgm-b   # fluxguard runs here and serves metrics on its loopback
+NS_B=fgm-b   # fluxguard runs here and serves metrics on its address
 IF_A=fgm-a0
 IF_B=fgm-b0
 A4=198.18.53.1
 B4=198.18.53.2
-LISTEN=127.0.0.1:9712
+LISTEN=$B4:9712
 URL=http://$LISTEN/metrics
 work=$(mktemp -d)
 fg_pid=
@@ -79,6 +79,7 @@ ip -n "$NS_A" addr add "$A4/24" dev "$IF_A"
 ip -n "$NS_B" addr add "$B4/24" dev "$IF_B"
 ip -n "$NS_A" link set "$IF_A" up
 ip -n "$NS_B" link set "$IF_B" up
+# Local delivery to its own address goes through lo.
 ip -n "$NS_B" link set lo up
 wait_for 5 in_a ping -c1 -W1 "$B4" >/dev/null
 
