@@ -259,7 +259,8 @@ static int collect_all(struct collect *c)
 		err = add_snapshot(c);
 	if (err)
 		pr_warn("cannot read the blocks: %s\n", strerror(-err));
-	qsort(c->v, c->n, sizeof(*c->v), indicator_cmp);
+	if (c->n)	/* c->v is NULL when nothing was found */
+		qsort(c->v, c->n, sizeof(*c->v), indicator_cmp);
 	return err;
 }
 

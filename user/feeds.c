@@ -907,6 +907,8 @@ static void dedupe(struct entry_vec *v)
 {
 	size_t i, o = 0;
 
+	if (!v->n)
+		return;		/* v->v may be NULL, which qsort must not get */
 	qsort(v->v, v->n, sizeof(*v->v), entry_cmp);
 	for (i = 0; i < v->n; i++) {
 		if (o && !entry_cmp(&v->v[o - 1], &v->v[i])) {
