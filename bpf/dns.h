@@ -30,11 +30,6 @@
  * walk takes over; www.example.co.uk has four.
  */
 #define FG_PLAIN_LABELS	8
-/* Records walked per bpf_loop callback. Each one more unrolls rr_one()
- * again in the callback: 2 costs the verifier a third more work, 4 too
- * much for its budget.
- */
-#define FG_RR_PER_STEP	2
 
 static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
 {
@@ -77,7 +72,6 @@ struct rr_walk {
 	__u32 an_end;		/* record index where the answer section ends */
 	__u32 ns_end;
 	__u32 total;		/* records announced in all sections */
-	__u32 next;		/* index of the record at off */
 	__u32 n_rr;
 	__u32 capped;
 	__u32 fault;
@@ -415,9 +409,9 @@ static __always_inline int rr_wanted(__u32 section, __u16 type)
 	}
 }
 
-/* Walks record i, which starts at r->off. Returns 1 to end the walk. */
-static __always_inline int rr_one(struct walk *wk, __u32 i)
+static long rr_step(__u32 i, void *data)
 {
+	struct walk *wk = data;
 	struct rr_walk *r = &wk->s->rr;
 	struct fg_event *ev = wk->ev;
 	__u32 owner = r->off, fixed, rdata, rdlen, section, n;
@@ -425,6 +419,9 @@ static __always_inline int rr_one(struct walk *wk, __u32 i)
 	__u16 type, class;
 	__u8 rr_flags = 0;
 	int fault = 0;
+
+	if (i >= r->total)
+		return 1;
 
 	fixed = walk_owner(wk, owner, &fault, &owner_hash);
 	if (!fixed)
@@ -494,28 +491,6 @@ static __always_inline int rr_one(struct walk *wk, __u32 i)
 fail:
 	r->fault = fault;
 	return 1;
-}
-
-/* A bpf_loop callback costs a call and a return, more than the short
- * path of most records: walk FG_RR_PER_STEP per callback.
- */
-static long rr_step(__u32 i, void *data)
-{
-	struct walk *wk = data;
-	struct rr_walk *r = &wk->s->rr;
-	__u32 idx;
-	int j;
-
-#pragma unroll
-	for (j = 0; j < FG_RR_PER_STEP; j++) {
-		idx = r->next;
-		if (idx >= r->total || idx >= FG_MAX_RR_WALK)
-			return 1;
-		r->next = idx + 1;
-		if (rr_one(wk, idx))
-			return 1;
-	}
-	return 0;
 }
 
 /* Folds a 32-bit one's complement sum to 16 bits. */

@@ -262,7 +262,7 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	struct fg_event *ev;
 	struct rr_walk *r;
 	struct walk wk;
-	__u32 len = src->len, qd, off, walk, key = 0;
+	__u32 len = src->len, qd, off, key = 0;
 	__u16 flags = 0, dns_flags;
 	int fault = 0;
 	__u64 avail;
@@ -306,7 +306,6 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	r->total = r->ns_end + msg_u16(ev, 10);
 	r->len = len;
 	r->n_rr = 0;
-	r->next = 0;
 	r->capped = 0;
 	r->fault = 0;
 	r->known_next = 0;
@@ -349,13 +348,10 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		goto submit;
 	}
 
-	/* Just the callbacks the records need: one more would only end
-	 * the loop.
-	 */
-	walk = r->total < FG_MAX_RR_WALK ? r->total : FG_MAX_RR_WALK;
-	if (walk)
-		bpf_loop((walk + FG_RR_PER_STEP - 1) / FG_RR_PER_STEP, rr_step,
-			 &wk, 0);
+	/* As many callbacks as records: one more would only end the loop. */
+	if (r->total)
+		bpf_loop(r->total < FG_MAX_RR_WALK ? r->total : FG_MAX_RR_WALK,
+			 rr_step, &wk, 0);
 	fault = r->fault;
 	/* The bound stopped a walk that had not failed: say so. */
 	if (!fault && r->total > FG_MAX_RR_WALK)
