@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "allowlist.h"
+#include "lines.h"
 
 /* Longest presentation name accepted (RFC 1035: 253 characters). */
 #define FG_ALLOW_NAME_MAX	253
@@ -264,6 +265,7 @@ int fg_allowlist_load(struct fg_allowlist *al, const char *path,
 	size_t n_names[2] = { al->names[0].n, al->names[1].n };
 	size_t n_asns = al->n_asns, n_cidrs = al->n_cidrs;
 	char buf[FG_ALLOW_LINE_MAX];
+	enum fg_line_status st;
 	unsigned int line = 0;
 	int ret = 0;
 	FILE *f;
@@ -274,19 +276,20 @@ int fg_allowlist_load(struct fg_allowlist *al, const char *path,
 		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
 		return ret;
 	}
-	while (!ret && fgets(buf, sizeof(buf), f)) {
-		size_t n = strlen(buf);
-
+	while (!ret && (st = fg_line_read(f, buf, sizeof(buf))) != FG_LINE_EOF) {
 		line++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n' && !feof(f))
+		if (st == FG_LINE_LONG)
 			ret = line_error(err, errlen, path, line,
 					 "line longer than %d bytes",
 					 FG_ALLOW_LINE_MAX - 2);
+		else if (st == FG_LINE_NUL)
+			ret = line_error(err, errlen, path, line,
+					 "NUL byte (is this a text file?)");
+		else if (st == FG_LINE_ERROR)
+			ret = line_error(err, errlen, path, line, "read error");
 		else
 			ret = parse_file_line(al, buf, path, line, err, errlen);
 	}
-	if (!ret && ferror(f))
-		ret = line_error(err, errlen, path, line, "read error");
 	fclose(f);
 	if (ret) {
 		for (int k = 0; k < 2; k++)

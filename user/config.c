@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "lines.h"
 
 /* Bounds of max_domains: below 16 the LRU is all churn; above 2^24
  * names the tables alone take tens of GiB.
@@ -471,21 +472,22 @@ static int check_settings(struct cfg_parse *p, const struct fg_settings *s)
 static int parse_stream(struct cfg_parse *p, FILE *f, struct fg_settings *s)
 {
 	char buf[FG_CFG_LINE_MAX];
+	enum fg_line_status st;
 	int err;
 
-	while (fgets(buf, sizeof(buf), f)) {
-		size_t n = strlen(buf);
-
+	while ((st = fg_line_read(f, buf, sizeof(buf))) != FG_LINE_EOF) {
 		p->line++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n' && !feof(f))
+		if (st == FG_LINE_LONG)
 			return cfg_error(p, "line longer than %d bytes",
 					 FG_CFG_LINE_MAX - 2);
+		if (st == FG_LINE_NUL)
+			return cfg_error(p, "NUL byte (is this a text file?)");
+		if (st == FG_LINE_ERROR)
+			return cfg_error(p, "read error");
 		err = parse_line(p, s, buf);
 		if (err)
 			return err;
 	}
-	if (ferror(f))
-		return cfg_error(p, "read error");
 	return check_settings(p, s);
 }
 

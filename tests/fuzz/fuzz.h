@@ -63,6 +63,21 @@ static inline void fuzz_file_set(struct fuzz_file *f, const void *p, size_t n)
 	}
 }
 
+/* Length of the longest line of p, newline not counted. */
+static inline size_t fuzz_longest_line(const uint8_t *p, size_t n)
+{
+	size_t longest = 0, start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && p[i] != '\n')
+			continue;
+		if (i - start > longest)
+			longest = i - start;
+		start = i + 1;
+	}
+	return longest;
+}
+
 /* The error text every loader promises: "FILE:LINE: what", terminated
  * inside its buffer.
  */

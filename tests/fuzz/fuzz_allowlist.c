@@ -9,6 +9,10 @@
 
 /* Room for any error message the loader writes. */
 #define ERR_LEN		512
+/* Mirrors FG_ALLOW_LINE_MAX in user/allowlist.c: a line this long, or
+ * longer, cannot fit the loader's buffer and must be refused, not split.
+ */
+#define LINE_REFUSED	1024
 /* Longest name queried, from the input's own bytes. */
 #define QUERY_MAX	300
 
@@ -99,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "%zu before", k, fg_allowlist_count(al, k),
 				   count[k]);
 	} else {
+		FUZZ_CHECK(fuzz_longest_line(data, size) < LINE_REFUSED,
+			   "a line of %zu bytes was accepted",
+			   fuzz_longest_line(data, size));
 		for (k = 0; k < FG_ALLOW_KINDS; k++)
 			FUZZ_CHECK(fg_allowlist_count(al, k) >= count[k],
 				   "kind %d lost entries", k);

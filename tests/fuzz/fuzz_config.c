@@ -12,6 +12,10 @@
 
 /* Room for any error message the parser writes. */
 #define ERR_LEN		512
+/* Mirrors FG_CFG_LINE_MAX in user/config.c: a line this long, or longer,
+ * cannot fit the parser's buffer and must be refused, not split.
+ */
+#define LINE_REFUSED	4096
 
 static struct fuzz_file file;
 static struct fg_settings out, before;
@@ -108,6 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_err(err, sizeof(err), file.path);
 		return 0;
 	}
+	FUZZ_CHECK(fuzz_longest_line(data, size) < LINE_REFUSED,
+		   "a line of %zu bytes was accepted",
+		   fuzz_longest_line(data, size));
 	check_settings(&out);
 	return 0;
 }

@@ -17,7 +17,7 @@
 
 static char cfg_path[64];
 
-static const char *write_cfg(const char *text)
+static const char *write_cfg_n(const char *text, size_t len)
 {
 	FILE *f;
 	int fd;
@@ -27,20 +27,25 @@ static const char *write_cfg(const char *text)
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	assert_non_null(f);
-	fputs(text, f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	fclose(f);
 	return cfg_path;
+}
+
+static const char *write_cfg(const char *text)
+{
+	return write_cfg_n(text, strlen(text));
 }
 
 /* Load text; it must fail at line with a message containing what, and
  * leave the settings exactly as they were.
  */
-static void expect_error(const char *text, unsigned int line,
-			 const char *what)
+static void expect_error_n(const char *text, size_t len, unsigned int line,
+			   const char *what)
 {
 	struct fg_settings *s = malloc(sizeof(*s)), *copy = malloc(sizeof(*s));
 	char err[512], prefix[128];
-	const char *path = write_cfg(text);
+	const char *path = write_cfg_n(text, len);
 
 	assert_non_null(s);
 	assert_non_null(copy);
@@ -57,6 +62,12 @@ static void expect_error(const char *text, unsigned int line,
 	unlink(path);
 	free(s);
 	free(copy);
+}
+
+static void expect_error(const char *text, unsigned int line,
+			 const char *what)
+{
+	expect_error_n(text, strlen(text), line, what);
 }
 
 static void test_defaults(void **state)
@@ -234,6 +245,14 @@ static void test_errors(void **state)
 	longline[sizeof(longline) - 2] = '\n';
 	longline[sizeof(longline) - 1] = '\0';
 	expect_error(longline, 1, "line longer than");
+
+	/* A NUL byte would hide the rest of its line from a C string. */
+	{
+		static const char nul[] = "block_ttl = 1h\ndry_run = no\0"
+					  "dry_run = yes\n";
+
+		expect_error_n(nul, sizeof(nul) - 1, 2, "NUL byte");
+	}
 
 	for (int i = 0; i <= FG_CFG_FILES_MAX; i++)
 		off += (size_t)snprintf(many + off, sizeof(many) - off,

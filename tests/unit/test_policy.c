@@ -183,8 +183,8 @@ static void test_allowlist_matching(void **state)
 	fg_allowlist_free(al);
 }
 
-static void expect_file_error(const char *text, unsigned int line,
-			      const char *what)
+static void expect_file_error_n(const char *text, size_t len,
+				unsigned int line, const char *what)
 {
 	struct fg_allowlist *al = fg_allowlist_new();
 	char path[64], err[256], prefix[100];
@@ -195,7 +195,8 @@ static void expect_file_error(const char *text, unsigned int line,
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
-	fputs(text, f);
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	fclose(f);
 	assert_int_equal(fg_allowlist_add(al, FG_ALLOW_DOMAIN, "kept.test"), 0);
 	assert_true(fg_allowlist_load(al, path, err, sizeof(err)) < 0);
@@ -208,6 +209,12 @@ static void expect_file_error(const char *text, unsigned int line,
 	assert_true(fg_allowlist_domain(al, "kept.test"));
 	unlink(path);
 	fg_allowlist_free(al);
+}
+
+static void expect_file_error(const char *text, unsigned int line,
+			      const char *what)
+{
+	expect_file_error_n(text, strlen(text), line, what);
 }
 
 static void test_allowlist_file_errors(void **state)
@@ -227,6 +234,13 @@ static void test_allowlist_file_errors(void **state)
 		buf[sizeof(buf) - 2] = '\n';
 		buf[sizeof(buf) - 1] = '\0';
 		expect_file_error(buf, 1, "line longer than");
+	}
+	{
+		/* After the NUL, a C string would not see "cidr 0.0.0.0/0". */
+		static const char nul[] = "domain a.test\ndomain b.test\0"
+					  " cidr 0.0.0.0/0\n";
+
+		expect_file_error_n(nul, sizeof(nul) - 1, 2, "NUL byte");
 	}
 }
 
