@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "export.h"
 #include "feeds.h"
+#include "lines.h"
 #include "log.h"
 #include "names.h"
 
@@ -25,6 +27,10 @@
 #define FG_FEED_ERRORS_LOGGED	20
 /* Lines looked at to tell a zone file or CSV from a plain list. */
 #define FG_FEED_SNIFF_LINES	32
+/* Latest expiry a feed may give, 9999-12-31T23:59:59Z: every time kept
+ * must print as RFC 3339 and fit a time_t in the exports.
+ */
+#define FG_FEED_TIME_MAX	253402300799.0
 
 enum feed_format {
 	FMT_LIST,	/* names, addresses, hosts file, adblock host list */
@@ -79,6 +85,21 @@ static char *trim(char *s)
  * '-' and '_' (seen in real malware names), at most 63 bytes a label.
  * Written lower case into out, without a trailing dot.
  */
+/* RPZ trigger labels: no top-level domain, and a name ending in one would
+ * read as a trigger in an RPZ export.
+ */
+static bool rpz_trigger(const char *label)
+{
+	static const char *const triggers[] = {
+		"rpz-ip", "rpz-nsip", "rpz-nsdname", "rpz-client-ip",
+	};
+
+	for (size_t i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++)
+		if (!strcasecmp(label, triggers[i]))
+			return true;
+	return false;
+}
+
 bool fg_feed_host_name(const char *s, char *out)
 {
 	size_t n = strlen(s), label = 0, labels = 1, i;
@@ -108,7 +129,9 @@ bool fg_feed_host_name(const char *s, char *out)
 	}
 	out[n] = '\0';
 	/* An all-digit last label is a mistyped address, not a name. */
-	return label && labels >= 2 && !digits_only;
+	if (!label || labels < 2 || digits_only)
+		return false;
+	return !rpz_trigger(strrchr(out, '.') + 1);
 }
 
 int fg_feed_parse_time(const char *s, double *out)
@@ -123,7 +146,7 @@ int fg_feed_parse_time(const char *s, double *out)
 		return -EINVAL;
 	if (strspn(s, "0123456789") == strlen(s)) {
 		*out = strtod(s, NULL);
-		return 0;
+		return *out <= FG_FEED_TIME_MAX ? 0 : -EINVAL;
 	}
 	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!rest)
@@ -150,7 +173,8 @@ int fg_feed_parse_time(const char *s, double *out)
 	if (*rest)
 		return -EINVAL;
 	*out = (double)timegm(&tm) - off + frac;
-	return 0;
+	/* Before 1970 or after 9999 is a typo, not an expiry. */
+	return *out >= 0 && *out <= FG_FEED_TIME_MAX ? 0 : -EINVAL;
 }
 
 /* "expires=T" anywhere, or a bare time as the second column. */
@@ -358,6 +382,23 @@ static bool csv_field(char **s, char *out, size_t size)
 }
 
 #define FG_CSV_FIELDS	7
+/* Highest score a peer's export may claim: it is kept x100 in 32 bits. */
+#define FG_CSV_SCORE_MAX	1e7
+
+/* A score field: a plain non-negative number, nothing after it. */
+static int parse_score(const char *s, uint32_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
+	    v > FG_CSV_SCORE_MAX)
+		return -EINVAL;
+	*out = (uint32_t)(v * 100);
+	return 0;
+}
 
 static int parse_csv_line(struct parse *p, char *line)
 {
@@ -382,8 +423,10 @@ static int parse_csv_line(struct parse *p, char *line)
 		bad_line(p, "bad expiry '%s'", f[6]);
 		return 0;
 	}
-	if (f[4][0])
-		e.score = (uint32_t)(strtod(f[4], NULL) * 100);
+	if (f[4][0] && parse_score(f[4], &e.score)) {
+		bad_line(p, "bad score '%s'", f[4]);
+		return 0;
+	}
 	if (!strcmp(f[0], "domain")) {
 		if (!fg_feed_host_name(f[1], e.name)) {
 			bad_line(p, "'%s' is not a host name", f[1]);
@@ -432,7 +475,7 @@ static int parse_rpz_line(struct parse *p, char *line)
 {
 	struct fg_feed_entry e = { 0 };
 	char *tok[FG_FEED_TOKENS], *semi;
-	const char *owner;
+	const char *owner, *last;
 	bool continued = isspace((unsigned char)*line);
 	int n, i = 1;
 
@@ -478,7 +521,8 @@ static int parse_rpz_line(struct parse *p, char *line)
 		e.kind = FG_FEED_CIDR;
 		return emit(p, &e);
 	}
-	if (strstr(owner, ".rpz-") || !strncmp(owner, "rpz-", 4)) {
+	last = strrchr(owner, '.');
+	if (rpz_trigger(last ? last + 1 : owner)) {
 		p->st->other++;	/* client-ip, nsdname, nsip triggers */
 		return 0;
 	}
@@ -585,11 +629,18 @@ static enum feed_format sniff(FILE *f)
 {
 	char buf[FG_FEED_LINE_MAX];
 	enum feed_format fmt = FMT_LIST;
+	enum fg_line_status ls;
 	int lines = 0;
 
-	while (lines++ < FG_FEED_SNIFF_LINES && fgets(buf, sizeof(buf), f)) {
-		char *s = trim(buf);
+	while (lines++ < FG_FEED_SNIFF_LINES &&
+	       (ls = fg_line_read(f, buf, sizeof(buf))) != FG_LINE_EOF) {
+		char *s;
 
+		if (ls == FG_LINE_ERROR)
+			break;
+		if (ls != FG_LINE_OK)
+			continue;	/* the parse pass reports it */
+		s = trim(buf);
 		if (!*s || *s == '!' || *s == '#' || *s == ';')
 			continue;
 		if (*s == '{') {
@@ -617,6 +668,7 @@ int fg_feed_parse_file(const char *path, fg_feed_entry_fn fn,
 		.path = path, .fn = fn, .err_fn = err_fn, .ctx = ctx, .st = st,
 	};
 	char buf[FG_FEED_LINE_MAX];
+	enum fg_line_status ls;
 	enum feed_format fmt;
 	FILE *f;
 	int err = 0;
@@ -629,17 +681,19 @@ int fg_feed_parse_file(const char *path, fg_feed_entry_fn fn,
 		fclose(f);
 		return parse_stix(&p);
 	}
-	while (!err && fgets(buf, sizeof(buf), f)) {
-		size_t n = strlen(buf);
+	while (!err && (ls = fg_line_read(f, buf, sizeof(buf))) != FG_LINE_EOF) {
 		char *s;
 
+		if (ls == FG_LINE_ERROR)
+			break;
 		p.line++;
 		st->lines++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n' && !feof(f)) {
+		if (ls == FG_LINE_LONG) {
 			bad_line(&p, "%s", "line too long");
-			while (fgets(buf, sizeof(buf), f) &&
-			       !strchr(buf, '\n'))
-				;
+			continue;
+		}
+		if (ls == FG_LINE_NUL) {
+			bad_line(&p, "%s", "NUL byte in the line");
 			continue;
 		}
 		if (fmt == FMT_RPZ) {

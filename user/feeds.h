@@ -65,13 +65,16 @@ int fg_feed_parse_file(const char *path, fg_feed_entry_fn fn,
 		       struct fg_feed_parse_stats *st);
 
 /* A host name as feeds list them and exports write them: two labels at
- * least, letters, digits, '-' and '_', at most 63 bytes a label. Written
+ * least, letters, digits, '-' and '_', at most 63 bytes a label, not
+ * ending in an RPZ trigger label (rpz-ip ...). Written
  * lower case into out (FG_DOMAIN_NAME_MAX + 1 bytes), no trailing dot.
  * Anything else could break a zone file or a STIX pattern.
  */
 bool fg_feed_host_name(const char *s, char *out);
 
-/* An expiry as written in a feed: epoch seconds or RFC 3339. */
+/* An expiry as written in a feed: epoch seconds or RFC 3339, from 1970
+ * to the end of 9999.
+ */
 int fg_feed_parse_time(const char *s, double *out);
 
 /* Counters of the feed set, for logs and metrics. */

@@ -6,7 +6,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-# Seconds per harness: six harnesses plus their build stay under about
+# Seconds per harness: seven harnesses plus their build stay under about
 # three minutes, while each still runs some hundred thousand inputs.
 seconds=${FUZZ_SHORT_SECONDS:-20}
 

@@ -14,7 +14,7 @@ build=${BUILD:-build}
 work=$build/fuzz
 # Harnesses in run order: fuzz_xdp before fuzz_record, whose seeds are
 # the events fuzz_xdp saves.
-names=(frame config asn allowlist xdp record)
+names=(frame config asn allowlist feed xdp record)
 # BPF_PROG_TEST_RUN takes XDP frames up to about a page; the harness
 # ignores longer inputs, so the fuzzer need not make them.
 declare -A max_len=([xdp]=3500)

@@ -204,6 +204,47 @@ static void test_import_csv(void **state)
 	free(s);
 }
 
+/* Lines a careless or hostile peer may write: each is reported with its
+ * line number and skipped, and the good lines around it still count.
+ */
+static void test_bad_values_skipped(void **state)
+{
+	static const char text[] =
+		"type,value,domain,reason,score,created,expires\n"
+		"domain,a.evil.test,,feed,50,,\n"
+		"domain,b.evil.test,,feed,-26,,\n"
+		"domain,c.evil.test,,feed,1e300,,\n"
+		"domain,d.evil.test,,feed,50,,22222222222222222222\n"
+		"domain,e.evil.test,,feed,50,,10000-01-01T00:00:00Z\n"
+		"domain,f.evil.test\0,,feed,50,,\n"
+		"ipv4,198.19.7.30,,feed,12.5,,4102444800\n";
+	char path[] = "/tmp/fg-test-feed-XXXXXX";
+	int fd = mkstemp(path);
+	struct seen *s;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f),
+			 sizeof(text) - 1);
+	fclose(f);
+	s = parse(path);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(name(s, "a.evil.test")->score, 5000);
+	assert_int_equal(cidr(s, "198.19.7.30")->score, 1250);
+	assert_true(cidr(s, "198.19.7.30")->expires == 4102444800.0);
+	assert_int_equal(s->n_err, 5);
+	assert_true(error_at(s, path, 3, "bad score '-26'"));
+	assert_true(error_at(s, path, 4, "bad score '1e300'"));
+	assert_true(error_at(s, path, 5, "bad expiry"));
+	assert_true(error_at(s, path, 6, "bad expiry"));
+	assert_true(error_at(s, path, 7, "NUL byte"));
+	unlink(path);
+	free(s);
+}
+
 static void test_import_rpz(void **state)
 {
 	const char *f = FEEDS "peer.rpz";
@@ -441,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_import_csv),
+		cmocka_unit_test(test_bad_values_skipped),
 		cmocka_unit_test(test_import_rpz),
 		cmocka_unit_test(test_import_stix),
 		cmocka_unit_test(test_rpz_ip),
