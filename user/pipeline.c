@@ -477,11 +477,18 @@ static void handle_verdict(struct fg_pipeline *p, const struct fg_verdict *v,
 {
 	unsigned int i;
 
-	if (v->is_new) {
-		p->st.verdicts++;
+	/* A name already flagged is reported again only when its kind
+	 * changes: single flux whose name servers turn out to rotate too.
+	 */
+	if (v->is_new || v->kind_changed) {
+		if (v->is_new)
+			p->st.verdicts++;
+		else
+			p->st.kind_changes++;
 		pr_info("verdict %s %s score %.1f (threshold %.1f), %u "
-			"addresses\n", fg_kind_str(v->kind), v->domain,
-			v->score, v->threshold, v->n_addrs);
+			"addresses%s\n", fg_kind_str(v->kind), v->domain,
+			v->score, v->threshold, v->n_addrs,
+			v->is_new ? "" : " (kind changed)");
 		if (p->events)
 			fg_event_verdict(p->events, v);
 	}

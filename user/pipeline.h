@@ -28,6 +28,7 @@ struct fg_pipeline;
 	X(responses_scored, "responses fed to the scorer")		\
 	X(answers_scored, "answer records fed to the scorer")		\
 	X(verdicts, "new verdicts")					\
+	X(kind_changes, "flagged names reported again as another kind") \
 	X(blocks, "block entries installed")				\
 	X(name_rules, "domain rules installed (answers sinkholed)")	\
 	X(renewals, "block entries renewed")				\

@@ -1202,6 +1202,20 @@ static void evaluate(struct fg_scorer *sc, struct fg_dslot *slot,
 	combine(sc, ev);
 }
 
+/* Keeps a name's verdict state. A flagged name that has shown double flux
+ * stays double flux until it is no longer flagged: NS evidence comes in
+ * bursts (a cached NS set repeats until its TTL runs out), and the kind
+ * of a verdict must not flap with it.
+ */
+static void name_update(struct name_state *ns, struct eval *ev)
+{
+	if (ev->flagged && ns->flagged && ns->kind == FG_KIND_DOUBLE_FLUX)
+		ev->kind = FG_KIND_DOUBLE_FLUX;
+	ns->flagged = ev->flagged;
+	ns->kind = (uint8_t)ev->kind;
+	ns->score = (float)ev->score;
+}
+
 /* ---- verdicts ---- */
 
 static void verdict_head(const struct fg_scorer *sc, const struct fg_dslot *slot,
@@ -1334,6 +1348,7 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 	struct name_state *ns;
 	struct zone_state *zs;
 	bool was, shared, hit;
+	uint8_t prev_kind;
 	struct eval ev;
 	size_t len;
 
@@ -1373,9 +1388,8 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 		return 0;
 	evaluate(sc, slot, ns, tick, &ev);
 	was = ns->flagged;
-	ns->flagged = ev.flagged;
-	ns->kind = (uint8_t)ev.kind;
-	ns->score = (float)ev.score;
+	prev_kind = was ? ns->kind : FG_KIND_NONE;
+	name_update(ns, &ev);
 	if (ev.flagged ||
 	    ev.score >= sc->s.threshold_single * FG_SUSPICIOUS_SHARE)
 		for (unsigned int k = 0; k < g->n; k++)
@@ -1389,6 +1403,7 @@ static int process_group(struct fg_scorer *sc, const struct fg_response *r,
 	}
 	verdict_head(sc, slot, ns, &ev, now, out);
 	out->is_new = !was;
+	out->kind_changed = was && ev.kind != prev_kind;
 	if (!was)
 		verdict_all(sc, ns, out, true);
 	else
@@ -1470,9 +1485,7 @@ bool fg_scorer_is_flagged(struct fg_scorer *sc, const char *name, double now)
 	if (ns->allowed)
 		return false;
 	evaluate(sc, slot, ns, to_tick(sc, now), &ev);
-	ns->flagged = ev.flagged;
-	ns->kind = (uint8_t)ev.kind;
-	ns->score = (float)ev.score;
+	name_update(ns, &ev);
 	return ev.flagged;
 }
 

@@ -55,6 +55,7 @@ struct fg_verdict {
 	char registrable[FG_DOMAIN_NAME_MAX + 1];
 	enum fg_kind kind;
 	bool is_new;			/* first verdict since it was flagged */
+	bool kind_changed;		/* flagged before, as another kind */
 	double score, threshold;
 	double diversity, behaviour, ns_score;	/* partial scores */
 	struct fg_feature_value features[FG_F_COUNT];

@@ -55,10 +55,12 @@ query_all() {
 	done
 }
 
+# The kind of the name's latest verdict: a name is reported again when
+# its kind changes (single flux whose name servers turn out to rotate).
 verdict_kind() {
 	grep '"type":"verdict"' "$events" |
 		grep -F "\"domain\":\"$1\"" | grep -o '"kind":"[a-z_]*"' |
-		head -n1 | cut -d'"' -f4
+		tail -n1 | cut -d'"' -f4
 }
 
 has_verdict() { [ "$(verdict_kind "$1")" = "$2" ]; }

@@ -317,6 +317,62 @@ static void test_lab_range(void **state)
 	env_free(e);
 }
 
+/* Flagged as single flux first; once its name servers are seen rotating,
+ * the name is reported once more, as double flux, and stays so.
+ */
+static void test_single_then_double(void **state)
+{
+	struct env *e = env_new(true, NULL, NULL);
+	unsigned int news = 0, changes = 0;
+	enum fg_kind first = FG_KIND_NONE, last = FG_KIND_NONE;
+	char ip[32], ns[64];
+
+	(void)state;
+	for (unsigned int i = 0; i < 16; i++) {
+		double ts = T0 + 30 * i;
+		int n;
+
+		if (i >= 6) {
+			resp_begin(e, "late-dbl.test", FG_TYPE_NS, ts);
+			for (unsigned int k = 0; k < 2; k++) {
+				snprintf(ns, sizeof(ns), "ns%u.late-dbl.test",
+					 (i * 2 + k) % 9);
+				add_name(e, "late-dbl.test", FG_TYPE_NS, ns, 30,
+					 FG_SEC_ANSWER);
+				flux_ip(2000 + i * 2 + k, ip, sizeof(ip));
+				add_addr(e, ns, ip, 30, FG_SEC_ADDITIONAL);
+			}
+			feed(e, ts);
+		}
+		resp_begin(e, "www.late-dbl.test", FG_TYPE_A, ts + 1);
+		for (unsigned int k = 0; k < 5; k++) {
+			flux_ip(i * 5 + k, ip, sizeof(ip));
+			add_a(e, "www.late-dbl.test", ip, 30);
+		}
+		n = feed(e, ts + 1);
+		for (int k = 0; k < n; k++) {
+			if (strcmp(e->v[k].domain, "www.late-dbl.test"))
+				continue;
+			if (e->v[k].is_new) {
+				news++;
+				first = e->v[k].kind;
+				assert_true(i < 6);
+			}
+			if (e->v[k].kind_changed) {
+				changes++;
+				assert_int_equal(e->v[k].kind,
+						 FG_KIND_DOUBLE_FLUX);
+			}
+			last = e->v[k].kind;
+		}
+	}
+	assert_int_equal(news, 1);
+	assert_int_equal(first, FG_KIND_SINGLE_FLUX);
+	assert_int_equal(changes, 1);
+	assert_int_equal(last, FG_KIND_DOUBLE_FLUX);
+	env_free(e);
+}
+
 static void test_double_flux(void **state)
 {
 	struct env *e = env_new(true, NULL, NULL);
@@ -933,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_single_flux_without_asn_db),
 		cmocka_unit_test(test_lab_range),
 		cmocka_unit_test(test_double_flux),
+		cmocka_unit_test(test_single_then_double),
 		cmocka_unit_test(test_cache_hits),
 		cmocka_unit_test(test_cdn),
 		cmocka_unit_test(test_cloud_lb),
