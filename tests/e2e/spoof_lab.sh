@@ -106,8 +106,14 @@ check "without matching the flood is scored (the risk matching removes)" \
 check "the resolver's own address is never blocked" resolver_not_blocked
 check "the refusal is counted" \
 	eval "[ \"\$(scorer_counter refused_policy)\" -ge 1 ]"
-check "the client still reaches the resolver" \
-	eval "answers '$LAB_RESOLVER4' A '$LAB_BENIGN_STATIC' | grep -qx '$LAB_STATIC_ADDR4'"
+# The forged verdict puts a name rule on the benign name, so its answers
+# are now sinkholed: the damage matching prevents, stated as a fact.
+check "without matching the forged verdict sinkholes $LAB_BENIGN_STATIC" \
+	eval "answers '$LAB_RESOLVER4' A '$LAB_BENIGN_STATIC' | grep -qx 0.0.0.0"
+# Another name, untouched by the flood, still resolves through the
+# resolver: its address was never blocked.
+check "the client still reaches the resolver ($LAB_BENIGN_RR resolves)" \
+	eval "answers '$LAB_RESOLVER4' A '$LAB_BENIGN_RR' | grep -q '^198\.18\.10[0-3]\.'"
 stop
 
 [ "$tap_failed" = 0 ]
