@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
@@ -46,6 +47,7 @@ struct edge {
 	/* fluxguard's maps, -1 where the object has none. */
 	int config_fd;
 	int block_fd;
+	int filter_fd;		/* the block filter, if the object has one */
 	int stats_fd;
 	struct ring_buffer *rb;
 	unsigned long long consumed;
@@ -105,9 +107,18 @@ static int fill_blocks(struct edge *e, __u32 src, int has_src, __u32 n)
 	static struct fg_block vals[FILL_CHUNK];
 	int fd = e->block_fd;
 	__u32 i = 0, j, count;
+	__u32 *filter = NULL;
 
 	if (fd < 0)
 		return 0;
+	/* No other writer here: plain increments of the block filter. */
+	if (e->filter_fd >= 0) {
+		filter = mmap(NULL, FG_FILTER_SLOTS * sizeof(*filter),
+			      PROT_READ | PROT_WRITE, MAP_SHARED, e->filter_fd,
+			      0);
+		if (filter == MAP_FAILED)
+			return -errno;
+	}
 	for (j = 0; j < FILL_CHUNK; j++)
 		vals[j].reason = FG_REASON_MANUAL;
 	while (i < n) {
@@ -123,8 +134,12 @@ static int fill_blocks(struct edge *e, __u32 src, int has_src, __u32 n)
 		}
 		if (bpf_map_update_batch(fd, keys, vals, &count, NULL))
 			return -errno;
+		for (j = 0; j < count && filter; j++)
+			filter[fg_filter_slot_v4(keys[j].addr)]++;
 		i += count;
 	}
+	if (filter)
+		munmap(filter, FG_FILTER_SLOTS * sizeof(*filter));
 	return 0;
 }
 
@@ -207,6 +222,7 @@ static int load(struct edge *e, int bare, const char *path)
 	e->prog_fd = bpf_program__fd(prog);
 	e->config_fd = map_fd(obj, FG_MAP_CONFIG);
 	e->block_fd = map_fd(obj, FG_MAP_BLOCK_V4);
+	e->filter_fd = map_fd(obj, FG_MAP_BLOCK_FILTER);
 	e->stats_fd = map_fd(obj, FG_MAP_STATS);
 	if (map_fd(obj, FG_MAP_EVENTS) >= 0) {
 		e->rb = ring_buffer__new(map_fd(obj, FG_MAP_EVENTS), on_event,
@@ -249,7 +265,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct edge e = {
-		.config_fd = -1, .block_fd = -1, .stats_fd = -1, .link_fd = -1,
+		.config_fd = -1, .block_fd = -1, .filter_fd = -1, .stats_fd = -1, .link_fd = -1,
 	};
 	const char *ifname = NULL, *path = NULL;
 	int opt, bare = 0, has_src = 0, err;

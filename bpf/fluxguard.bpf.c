@@ -49,6 +49,17 @@ struct {
 	__type(value, struct fg_block);
 } fg_block_v6 SEC(".maps");
 
+/* An array, so that a lookup is inlined by the verifier: no call. It is
+ * mapped by userspace, whose writers change counts with atomic adds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FG_FILTER_SLOTS / FG_FILTER_PER_ELEM);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct fg_filter_elem);
+} fg_block_filter SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, FG_BLOCK_NET_MAX);
@@ -99,15 +110,29 @@ static __always_inline int apply_block(struct fg_block *b,
 	return XDP_DROP;
 }
 
+/* May slot hold an exact entry? A missing slot cannot happen (the index
+ * is below FG_FILTER_SLOTS by construction); it means "look it up".
+ */
+static __always_inline int filter_hit(__u32 slot)
+{
+	__u32 elem = slot / FG_FILTER_PER_ELEM;
+	struct fg_filter_elem *e = bpf_map_lookup_elem(&fg_block_filter,
+						       &elem);
+
+	return !e || e->n[slot % FG_FILTER_PER_ELEM];
+}
+
 /* The active entry for addr: the exact one, else the longest prefix. An
  * expired exact entry must not hide a prefix that covers the address.
  */
 static __always_inline struct fg_block *
 lookup_v4(struct fg_config *cfg, struct fg_stats *st, __u32 addr)
 {
-	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v4, &addr);
+	struct fg_block *b = NULL;
 	struct fg_lpm_v4_key k;
 
+	if (filter_hit(fg_filter_slot_v4(addr)))
+		b = bpf_map_lookup_elem(&fg_block_v4, &addr);
 	if (b && block_active(b, cfg, st))
 		return b;
 	if (!cfg->n_prefix_v4)
@@ -122,9 +147,11 @@ static __always_inline struct fg_block *
 lookup_v6(struct fg_config *cfg, struct fg_stats *st,
 	  const struct in6_addr *addr)
 {
-	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v6, addr);
+	struct fg_block *b = NULL;
 	struct fg_lpm_v6_key k;
 
+	if (filter_hit(fg_filter_slot_v6(addr->in6_u.u6_addr32)))
+		b = bpf_map_lookup_elem(&fg_block_v6, addr);
 	if (b && block_active(b, cfg, st))
 		return b;
 	if (!cfg->n_prefix_v6)

@@ -96,6 +96,49 @@ static int update_prefix_counts(const struct fg_maps *m)
 	return 0;
 }
 
+static __u32 filter_slot(const struct fg_cidr *p)
+{
+	__u32 w[4];
+
+	if (p->family == AF_INET) {
+		memcpy(w, p->bytes, 4);
+		return fg_filter_slot_v4(w[0]);
+	}
+	memcpy(w, p->bytes, 16);
+	return fg_filter_slot_v6(w);
+}
+
+/* Writers in several processes (run, block, unblock) share the mapping. */
+static void filter_add(const struct fg_maps *m, const struct fg_cidr *p,
+		       __s32 delta)
+{
+	if (m->filter)
+		__atomic_fetch_add(&m->filter[filter_slot(p)], (__u32)delta,
+				   __ATOMIC_SEQ_CST);
+}
+
+/* An exact entry: the filter slot is raised before the entry exists and
+ * stays raised only if this call created it, so the program never skips
+ * the lookup of an entry that is in the map.
+ */
+static int put_host(const struct fg_maps *m, const struct fg_cidr *p,
+		    int fd, const void *key, const struct fg_block *v)
+{
+	for (;;) {
+		filter_add(m, p, 1);
+		if (!bpf_map_update_elem(fd, key, v, BPF_NOEXIST))
+			return 0;
+		filter_add(m, p, -1);
+		if (errno != EEXIST)
+			return -errno;
+		if (!bpf_map_update_elem(fd, key, v, BPF_EXIST))
+			return 0;
+		/* Removed meanwhile by another writer: add it anew. */
+		if (errno != ENOENT)
+			return -errno;
+	}
+}
+
 int fg_block_put(const struct fg_maps *m, const struct fg_cidr *p,
 		 const struct fg_block *v)
 {
@@ -104,9 +147,11 @@ int fg_block_put(const struct fg_maps *m, const struct fg_cidr *p,
 
 	memset(&key, 0, sizeof(key));
 	block_key(m, p, &key, &fd);
+	if (is_host(p))
+		return put_host(m, p, fd, &key, v);
 	if (bpf_map_update_elem(fd, &key, v, BPF_ANY))
 		return -errno;
-	return is_host(p) ? 0 : update_prefix_counts(m);
+	return update_prefix_counts(m);
 }
 
 int fg_block_get(const struct fg_maps *m, const struct fg_cidr *p,
@@ -145,7 +190,48 @@ int fg_block_del(const struct fg_maps *m, const struct fg_cidr *p)
 	block_key(m, p, &key, &fd);
 	if (bpf_map_delete_elem(fd, &key))
 		return -errno;
-	return is_host(p) ? 0 : update_prefix_counts(m);
+	if (!is_host(p))
+		return update_prefix_counts(m);
+	filter_add(m, p, -1);
+	return 0;
+}
+
+struct filter_need {
+	__u32 *need;
+};
+
+static int count_need(const struct fg_cidr *p, const struct fg_block *v,
+		      void *ctx)
+{
+	struct filter_need *f = ctx;
+
+	if (is_host(p))
+		f->need[filter_slot(p)]++;
+	return 0;
+}
+
+int fg_block_filter_repair(const struct fg_maps *m)
+{
+	struct filter_need f;
+	int raised = 0, err;
+	__u32 have;
+
+	if (!m->filter)
+		return 0;
+	f.need = calloc(FG_FILTER_SLOTS, sizeof(*f.need));
+	if (!f.need)
+		return -ENOMEM;
+	err = fg_block_foreach(m, count_need, &f);
+	for (__u32 i = 0; !err && i < FG_FILTER_SLOTS; i++) {
+		have = __atomic_load_n(&m->filter[i], __ATOMIC_SEQ_CST);
+		if (have < f.need[i]) {
+			__atomic_fetch_add(&m->filter[i], f.need[i] - have,
+					   __ATOMIC_SEQ_CST);
+			raised++;
+		}
+	}
+	free(f.need);
+	return err ? err : raised;
 }
 
 static int walk_map(int fd, int family, bool lpm, fg_block_fn fn, void *ctx)

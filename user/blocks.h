@@ -38,6 +38,14 @@ int fg_block_get(const struct fg_maps *m, const struct fg_cidr *p,
 		 struct fg_block *v);
 int fg_block_del(const struct fg_maps *m, const struct fg_cidr *p);
 
+/* Raises every slot of the block filter that counts fewer exact entries
+ * than the maps hold, as after a writer died between its two steps or
+ * with maps pinned before the filter existed. Counts that run high are
+ * left: they cost a lookup, and lowering them could race a writer.
+ * Returns the number of slots raised or a negative errno.
+ */
+int fg_block_filter_repair(const struct fg_maps *m);
+
 typedef int (*fg_block_fn)(const struct fg_cidr *p, const struct fg_block *v,
 			   void *ctx);
 /* Calls fn for every entry; stops early when fn returns nonzero. */

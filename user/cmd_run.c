@@ -342,9 +342,20 @@ int cmd_run(int argc, char **argv)
 	p = fg_pipeline_new(s, &l.maps, &clk, events);
 	if (!p)
 		goto out_loader;
-	if (l.adopted)
+	if (l.adopted) {
+		int raised = fg_block_filter_repair(&l.maps);
+
+		if (raised < 0) {
+			pr_warn("cannot check %s against the block maps: %s\n",
+				FG_MAP_BLOCK_FILTER, strerror(-raised));
+			goto out_pipeline;
+		}
+		if (raised)
+			pr_warn("%s was missing %d entries; raised them\n",
+				FG_MAP_BLOCK_FILTER, raised);
 		pr_info("adopted %d block entries from %s\n",
 			fg_pipeline_adopt(p), FG_PIN_DIR);
+	}
 
 	/* Feeds and the metrics listener before any attach: a bad address
 	 * leaves no interface touched.

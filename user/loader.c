@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/if_link.h>
@@ -66,7 +67,23 @@ void fg_config_defaults(struct fg_config *c)
 	c->wakeup_bytes = FG_WAKEUP_BYTES;
 }
 
-static void maps_from_skel(struct fg_maps *m, struct fluxguard *s)
+#define FG_FILTER_BYTES	((size_t)FG_FILTER_SLOTS * sizeof(__u32))
+
+static int map_filter(struct fg_maps *m)
+{
+	void *p = mmap(NULL, FG_FILTER_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, m->block_filter, 0);
+
+	if (p == MAP_FAILED) {
+		pr_warn("cannot map %s: %s\n", FG_MAP_BLOCK_FILTER,
+			strerror(errno));
+		return -errno;
+	}
+	m->filter = p;
+	return 0;
+}
+
+int fg_maps_from_skel(struct fg_maps *m, struct fluxguard *s)
 {
 	m->events = bpf_map__fd(s->maps.fg_events);
 	m->stats = bpf_map__fd(s->maps.fg_stats);
@@ -76,12 +93,15 @@ static void maps_from_skel(struct fg_maps *m, struct fluxguard *s)
 	m->block_net4 = bpf_map__fd(s->maps.fg_block_net4);
 	m->block_net6 = bpf_map__fd(s->maps.fg_block_net6);
 	m->block_name = bpf_map__fd(s->maps.fg_block_name);
+	m->block_filter = bpf_map__fd(s->maps.fg_block_filter);
+	m->filter = NULL;
+	return map_filter(m);
 }
 
 /* Maps an operator inspects or that must outlive a restart. */
 static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 {
-	static struct bpf_map *maps[8];
+	static struct bpf_map *maps[9];
 
 	maps[0] = s->maps.fg_events;
 	maps[1] = s->maps.fg_stats;
@@ -91,7 +111,8 @@ static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 	maps[5] = s->maps.fg_block_net4;
 	maps[6] = s->maps.fg_block_net6;
 	maps[7] = s->maps.fg_block_name;
-	*n = 8;
+	maps[8] = s->maps.fg_block_filter;
+	*n = 9;
 	return maps;
 }
 
@@ -166,7 +187,9 @@ int fg_loader_load(struct fg_loader *l, bool pin)
 	}
 	l->pinned = pin;
 	l->prog_fd = bpf_program__fd(l->skel->progs.fluxguard_xdp);
-	maps_from_skel(&l->maps, l->skel);
+	err = fg_maps_from_skel(&l->maps, l->skel);
+	if (err)
+		goto fail;
 	return 0;
 
 fail:
@@ -174,8 +197,17 @@ fail:
 	return err;
 }
 
+void fg_maps_unmap(struct fg_maps *m)
+{
+	if (m->filter)
+		munmap(m->filter, FG_FILTER_BYTES);
+	m->filter = NULL;
+}
+
 void fg_loader_close(struct fg_loader *l)
 {
+	/* The fds belong to the skeleton, which closes them. */
+	fg_maps_unmap(&l->maps);
 	fluxguard__destroy(l->skel);
 	l->skel = NULL;
 	if (l->lock_fd >= 0)
@@ -357,9 +389,11 @@ int fg_maps_open_pinned(struct fg_maps *m)
 	m->block_net4 = open_pin(FG_MAP_BLOCK_NET4);
 	m->block_net6 = open_pin(FG_MAP_BLOCK_NET6);
 	m->block_name = open_pin(FG_MAP_BLOCK_NAME);
+	m->block_filter = open_pin(FG_MAP_BLOCK_FILTER);
+	m->filter = NULL;
 	if (m->stats < 0 || m->config < 0 || m->block_v4 < 0 ||
 	    m->block_v6 < 0 || m->block_net4 < 0 || m->block_net6 < 0 ||
-	    m->block_name < 0) {
+	    m->block_name < 0 || m->block_filter < 0) {
 		err = -errno;
 		fg_maps_close(m);
 		if (err == -ENOENT)
@@ -370,16 +404,20 @@ int fg_maps_open_pinned(struct fg_maps *m)
 				"needed)\n", FG_PIN_DIR, strerror(-err));
 		return err;
 	}
-	return 0;
+	err = map_filter(m);
+	if (err)
+		fg_maps_close(m);
+	return err;
 }
 
 void fg_maps_close(struct fg_maps *m)
 {
 	int *fds[] = { &m->events, &m->stats, &m->config, &m->block_v4,
 		       &m->block_v6, &m->block_net4, &m->block_net6,
-		       &m->block_name };
+		       &m->block_name, &m->block_filter };
 	size_t i;
 
+	fg_maps_unmap(m);
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);

@@ -30,6 +30,11 @@ struct fg_maps {
 	int block_net4;
 	int block_net6;
 	int block_name;
+	int block_filter;
+	/* fg_block_filter mapped shared, FG_FILTER_SLOTS counts; NULL only
+	 * for maps that no program reads (unit tests of the policy).
+	 */
+	__u32 *filter;
 };
 
 struct fg_loader {
@@ -47,6 +52,13 @@ struct fg_loader {
  */
 int fg_loader_load(struct fg_loader *l, bool pin);
 void fg_loader_close(struct fg_loader *l);
+
+/* The maps of a loaded skeleton, the filter mapped. Returns 0 or a
+ * negative errno. The fds stay the skeleton's: fg_maps_unmap() undoes
+ * the mapping alone, before the skeleton is destroyed.
+ */
+int fg_maps_from_skel(struct fg_maps *m, struct fluxguard *s);
+void fg_maps_unmap(struct fg_maps *m);
 
 /* Attaches to ifname in mode through a link pinned as
  * FG_PIN_DIR/link_<ifname>; an existing link is updated in place so the

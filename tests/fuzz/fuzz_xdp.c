@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 
+#include "blocks.h"
 #include "fluxguard.skel.h"
 #include "fuzz.h"
 #include "record.h"
@@ -61,6 +62,7 @@ static int prog_fd, stats_fd, n_cpus;
 static struct fg_stats *stats;
 static uint64_t last[CNT_MAX];
 static uint32_t blocked;
+static struct fg_maps maps;
 static const char *event_dir;
 
 static struct {
@@ -307,6 +309,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.now_ns = NOW_NS,
 	};
 	struct fg_block val = { .reason = FG_REASON_MANUAL };
+	struct fg_cidr c;
 	uint32_t key = 0;
 
 	libbpf_set_print(NULL);
@@ -317,8 +320,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.fg_config),
 					&key, &cfg, BPF_ANY), "config");
 	FUZZ_CHECK(inet_pton(AF_INET, BLOCKED_V4, &blocked) == 1, "address");
-	FUZZ_CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.fg_block_v4),
-					&blocked, &val, BPF_ANY), "block");
+	FUZZ_CHECK(!fg_maps_from_skel(&maps, skel), "map the block filter");
+	FUZZ_CHECK(!fg_cidr_parse(BLOCKED_V4, &c) &&
+		   !fg_block_put(&maps, &c, &val), "block");
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.fg_events), on_event,
 			      NULL, NULL);
 	FUZZ_CHECK(rb, "ring buffer");

@@ -35,16 +35,18 @@ tap() {
 }
 
 mkdir -p "$work"
-if ! make -s -j"$(nproc)" "${names[@]/#/$work/fuzz_}" >"$work/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" "${names[@]/#/$work/fuzz_}" "$build/libfluxguard.a" \
+	>"$work/build.log" 2>&1; then
 	cat "$work/build.log"
 	tap "not ok" "fuzz harnesses build (see $work/build.log)"
 	exit 1
 fi
 # The seed writer compiles test_xdp.c's fixture table in: plain clang, no
-# fuzzer runtime.
+# fuzzer runtime, the library for what the fixtures call.
 if ! ${CLANG:-clang} -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
-	-I"$build" -Itests/unit tests/fuzz/seeds.c user/frame.c user/record.c \
-	-lcmocka -lbpf -lelf -lz -lpcap -o "$work/seeds" >>"$work/build.log" 2>&1; then
+	-I"$build" -Itests/unit tests/fuzz/seeds.c "$build/libfluxguard.a" \
+	-lcmocka -lbpf -lelf -lz -lpcap -lpsl -ljansson -lmaxminddb -lm \
+	-o "$work/seeds" >>"$work/build.log" 2>&1; then
 	cat "$work/build.log"
 	tap "not ok" "fuzz seed writer builds (see $work/build.log)"
 	exit 1

@@ -21,6 +21,8 @@
 
 #include "fluxguard.h"
 #include "fluxguard.skel.h"
+#include "blocks.h"
+#include "cidr.h"
 #include "record.h"
 #include "frames.h"
 
@@ -122,6 +124,7 @@ struct fixture {
 		  sizeof(struct exp_rr)
 
 static struct fluxguard *skel;
+static struct fg_maps maps;
 static int prog_fd;
 static unsigned int lo_ifindex;
 static unsigned int n_checks;
@@ -1215,6 +1218,7 @@ static int fixture_teardown(void **state)
 	clear_map(skel->maps.fg_block_v6);
 	clear_map(skel->maps.fg_block_net4);
 	clear_map(skel->maps.fg_block_net6);
+	memset(maps.filter, 0, FG_FILTER_SLOTS * sizeof(*maps.filter));
 	ring_buffer__consume(rb);
 	return 0;
 }
@@ -1249,12 +1253,14 @@ static void run_fixture(void **state)
 			.reason = FG_REASON_MANUAL,
 		};
 		uint8_t key[BLOCK_KEY_MAX];
-		int fd = block_key(fx->blocks[i].addr, key, &v6);
+		struct fg_cidr c;
 
+		block_key(fx->blocks[i].addr, key, &v6);
 		if (strchr(fx->blocks[i].addr, '/'))
 			v6 ? n6++ : n4++;
-		assert_int_equal(bpf_map_update_elem(fd, key, &val, BPF_ANY),
-				 0);
+		/* As the daemon adds them: the block filter follows. */
+		assert_int_equal(fg_cidr_parse(fx->blocks[i].addr, &c), 0);
+		assert_int_equal(fg_block_put(&maps, &c, &val), 0);
 	}
 	set_config(fx->cfg_flags, fx->port2, n4, n6);
 
@@ -1801,6 +1807,87 @@ static void test_captures(void **state)
 	print_message("replayed %u frames from %u captures\n", frames, files);
 }
 
+/* A bare TCP frame from saddr (IPv4, no tags) or from the fixture
+ * server (IPv6), and the program's verdict on it.
+ */
+static uint32_t verdict_from(bool v6, uint32_t saddr)
+{
+	const struct wire w = { .v6 = v6, .tcp = true };
+	struct frame f;
+	uint32_t action;
+
+	build_frame(&f, &w, NULL, 0);
+	if (!v6)
+		memcpy(f.b + ETH_HLEN + 12, &saddr, 4);
+	assert_int_equal(run_frame(&f, &action), 0);
+	return action;
+}
+
+static __u32 filter_count(const char *addr)
+{
+	struct fg_cidr c;
+	__u32 w[4];
+
+	assert_int_equal(fg_cidr_parse(addr, &c), 0);
+	memcpy(w, c.bytes, 16);
+	return maps.filter[c.family == AF_INET ? fg_filter_slot_v4(w[0]) :
+			   fg_filter_slot_v6(w)];
+}
+
+/* The block filter in front of the exact maps: counted by every put and
+ * delete, a shared slot still looked up exactly, a slot lost by a dead
+ * writer restored by the repair.
+ */
+static void test_block_filter(void **state)
+{
+	struct fg_block val = { .reason = FG_REASON_MANUAL };
+	struct fg_cidr x, x6;
+	uint32_t xa, ya = 0, slot;
+
+	(void)state;
+	set_config(0, 0, 0, 0);
+	assert_int_equal(fg_cidr_parse(FR_SERVER4, &x), 0);
+	assert_int_equal(fg_cidr_parse(FR_SERVER6, &x6), 0);
+	memcpy(&xa, x.bytes, 4);
+	slot = fg_filter_slot_v4(xa);
+	/* Another address in the same slot: a wasted lookup, not a drop. */
+	for (uint32_t i = 1; i && !ya; i++) {
+		uint32_t cand = htonl(0xc6120000 + i);	/* 198.18.0.0/15 */
+
+		if (cand != xa && fg_filter_slot_v4(cand) == slot)
+			ya = cand;
+	}
+	assert_int_not_equal(ya, 0);
+
+	assert_int_equal(verdict_from(false, xa), XDP_PASS);
+	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
+	assert_int_equal(filter_count(FR_SERVER4), 1);
+	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
+	assert_int_equal(filter_count(FR_SERVER4), 1);
+	assert_int_equal(verdict_from(false, xa), XDP_DROP);
+	assert_int_equal(verdict_from(false, ya), XDP_PASS);
+	assert_int_equal(fg_block_del(&maps, &x), 0);
+	assert_int_equal(filter_count(FR_SERVER4), 0);
+	assert_int_equal(verdict_from(false, xa), XDP_PASS);
+
+	/* An entry whose slot a dead writer never raised is skipped... */
+	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
+	maps.filter[slot] = 0;
+	assert_int_equal(verdict_from(false, xa), XDP_PASS);
+	/* ...until the repair `run` makes when it adopts the maps. */
+	assert_int_equal(fg_block_filter_repair(&maps), 1);
+	assert_int_equal(filter_count(FR_SERVER4), 1);
+	assert_int_equal(verdict_from(false, xa), XDP_DROP);
+	assert_int_equal(fg_block_filter_repair(&maps), 0);
+
+	assert_int_equal(fg_block_put(&maps, &x6, &val), 0);
+	assert_int_equal(filter_count(FR_SERVER6), 1);
+	assert_int_equal(verdict_from(true, 0), XDP_DROP);
+	assert_int_equal(fg_block_del(&maps, &x6), 0);
+	assert_int_equal(filter_count(FR_SERVER6), 0);
+	assert_int_equal(verdict_from(true, 0), XDP_PASS);
+}
+
 static int group_setup(void **state)
 {
 	skel = fluxguard__open_and_load();
@@ -1810,6 +1897,8 @@ static int group_setup(void **state)
 		return -1;
 	}
 	prog_fd = bpf_program__fd(skel->progs.fluxguard_xdp);
+	if (fg_maps_from_skel(&maps, skel))
+		return -1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.fg_events), on_event,
 			      NULL, NULL);
 	lo_ifindex = if_nametoindex("lo");
@@ -1818,6 +1907,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	fg_maps_unmap(&maps);
 	ring_buffer__free(rb);
 	fluxguard__destroy(skel);
 	return 0;
@@ -1838,6 +1928,9 @@ int main(void)
 						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_captures, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_block_filter,
+						fixture_setup,
 						fixture_teardown),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixtures) + ARRAY_SIZE(extra)];
