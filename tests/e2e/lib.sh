@@ -5,7 +5,8 @@
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$E2E_DIR/../.." && pwd)
 LAB=$TOP/tests/lab/lab.sh
-FLUXGUARD=$TOP/build/fluxguard
+# FLUXGUARD may name another build (the sanitizer job runs its own).
+FLUXGUARD=${FLUXGUARD:-$TOP/build/fluxguard}
 . "$TOP/tests/lab/lab-env.sh"
 
 tap_n=0

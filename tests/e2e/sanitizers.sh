@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The cmocka unit tests and the CLI built by clang with ASan and UBSan in
 # a build directory of their own, and run: one TAP line per test binary,
-# one for a replay of a lab capture. A sanitizer report fails its line.
+# one for a replay of a lab capture, one for the lab end to end with the
+# sanitized CLI. A sanitizer report fails its line.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,5 +74,25 @@ elif [ "$rc" != 0 ] || ! grep -q '^replay summary:' "$log"; then
 	tap "not ok" "asan+ubsan replay lab-v4.pcap: exit $rc (see $log)"
 else
 	tap ok "asan+ubsan replay lab-v4.pcap"
+fi
+# The lab end to end with the sanitized CLI: run, status, list, SIGKILL,
+# restart, unload. Reports go to files, since the daemon's stderr is the
+# lab script's; any report fails the line.
+rm -f "$log_dir"/lab-report.*
+log=$log_dir/run_lab.log
+ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$top/$log_dir/lab-report \
+UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$top/$log_dir/lab-report \
+FLUXGUARD=$top/$build/fluxguard \
+	timeout 900 bash tests/e2e/run_lab.sh >"$log" 2>&1
+rc=$?
+reports=$(grep -l -E "$report" "$log_dir"/lab-report.* 2>/dev/null)
+if [ -n "$reports" ]; then
+	tap "not ok" "asan+ubsan lab end to end: $(grep -h -m1 -E "$report" \
+		$reports | head -n1) (see $reports)"
+elif [ "$rc" != 0 ] || grep -q '^not ok' "$log"; then
+	tap "not ok" "asan+ubsan lab end to end: exit $rc, \
+$(grep -c '^not ok' "$log") checks failed (see $log)"
+else
+	tap ok "asan+ubsan lab end to end ($(grep -c '^ok' "$log") checks)"
 fi
 [ "$failed" = 0 ]

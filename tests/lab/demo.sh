@@ -41,9 +41,9 @@ show_events() {
 		if .type == "verdict" then
 			"\u001b[1;31mVERDICT\u001b[0m \(.kind) \(.domain) score \(.score * 10 | round / 10) (threshold \(.threshold)) \(.addresses | length) addresses; asns=\(.features.asns.value) ttl_min=\(.features.ttl_min.value) prefixes=\(.features.prefixes.value)"
 		elif .type == "block" then
-			"\u001b[31mBLOCK\u001b[0m   \(.ip) (\(.domain), \(.reason))"
+			"\u001b[31mBLOCK\u001b[0m   \(.ip // "name rule: answers sinkholed") (\(.domain), \(.reason))"
 		elif .type == "unblock" then
-			"UNBLOCK \(.ip) (\(.domain), \(.reason))"
+			"UNBLOCK \(.ip // "name rule") (\(.domain), \(.reason))"
 		else empty end'
 }
 
