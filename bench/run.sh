@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # `make bench`: runs every benchmark binary and script, collects their
 # "bench ..." lines into build/bench/latest.txt and prints them under a
-# header describing the machine. Fails if any benchmark fails.
+# header describing the machine, then regenerates the README's table
+# from them. Fails if any benchmark fails (the table is then left).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,7 +47,8 @@ for b in "$BUILD"/bench/bench_*; do
 	run_one "$(basename "$b")" "$b"
 done
 for s in bench/*.sh; do
-	[ "$(basename "$s")" = run.sh ] && continue
+	# run.sh is this script; table.sh formats results, measures nothing.
+	case $(basename "$s") in run.sh | table.sh) continue ;; esac
 	[ -f "$s" ] || continue
 	run_one "$(basename "$s")" bash "$s"
 done
@@ -69,3 +71,5 @@ cat "$OUT"
 if [ ${#failed[@]} -gt 0 ]; then
 	die "failed: ${failed[*]}"
 fi
+# The README's table shows the figures of the latest complete run.
+bench/table.sh "$OUT"

@@ -30,6 +30,14 @@
  * walk takes over; www.example.co.uk has four.
  */
 #define FG_PLAIN_LABELS	8
+/* Address records taken inline before the bpf_loop walk takes over: a
+ * callback is an indirect call, dearer than the whole record on a kernel
+ * with return-thunk mitigations, and most answers are a few A or AAAA
+ * records whose owner points at the question.
+ */
+#ifndef FG_RR_INLINE
+#define FG_RR_INLINE		8
+#endif
 
 static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
 {
@@ -72,6 +80,7 @@ struct rr_walk {
 	__u32 an_end;		/* record index where the answer section ends */
 	__u32 ns_end;
 	__u32 total;		/* records announced in all sections */
+	__u32 base;		/* records taken inline, before the callbacks */
 	__u32 n_rr;
 	__u32 capped;
 	__u32 fault;
@@ -112,6 +121,16 @@ struct {
 	__type(key, struct fg_name_key);
 	__type(value, struct fg_block);
 } fg_block_name SEC(".maps");
+
+/* The program's clock: the replay clock when userspace sets one, else
+ * CLOCK_MONOTONIC_COARSE, which reads no TSC (a dear step on a virtual
+ * machine) and lags CLOCK_MONOTONIC by at most a kernel tick: blocks may
+ * be enforced a tick past their expiry, events stamped a tick early.
+ */
+static __always_inline __u64 now_ns(const struct fg_config *cfg)
+{
+	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_coarse_ns();
+}
 
 /* The bpf_loop context: pointers only, nothing the verifier tracks. */
 struct walk {
@@ -371,7 +390,7 @@ static __always_inline int name_rule_hit(struct walk *wk, __u64 hash)
 	if (!b)
 		return 0;
 	if (b->expires_ns) {
-		now = cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();
+		now = now_ns(cfg);
 		if (b->expires_ns <= now)
 			return 0;
 	}
@@ -409,6 +428,76 @@ static __always_inline int rr_wanted(__u32 section, __u16 type)
 	}
 }
 
+static __always_inline __u32 rr_section(const struct rr_walk *r, __u32 i)
+{
+	return i < r->an_end ? FG_SEC_ANSWER :
+	       i < r->ns_end ? FG_SEC_AUTHORITY : FG_SEC_ADDITIONAL;
+}
+
+static __always_inline void rr_push(struct fg_event *ev, struct rr_walk *r,
+				    __u32 n, __u32 owner, __u32 fixed,
+				    __u16 type, __u32 rdlen, __u32 section,
+				    __u8 rr_flags)
+{
+	ev->rr[n].owner_off = owner;
+	ev->rr[n].rdata_off = fixed + DNS_RR_FIXED;
+	ev->rr[n].type = type;
+	ev->rr[n].rdlen = rdlen;
+	ev->rr[n].ttl = msg_u32(ev, fixed + 4);
+	ev->rr[n].section = section;
+	ev->rr[n].flags = rr_flags;
+	r->n_rr = n + 1;
+}
+
+/* Record i taken inline when it is the usual kind: owner one pointer to a
+ * name already validated, class IN, A or AAAA with a well-sized rdata, in
+ * the answer or additional section, room left in the event. Returns 1 if
+ * it was taken; 0 leaves everything as it was for rr_step to walk record
+ * i itself, faults included.
+ */
+static __always_inline int rr_inline(struct walk *wk, __u32 i)
+{
+	struct rr_walk *r = &wk->s->rr;
+	struct fg_event *ev = wk->ev;
+	__u32 off = r->off, target, fixed, rdlen, section, n;
+	__u8 b, rr_flags = 0;
+	__u64 owner_hash;
+	__u16 type;
+	int slot;
+
+	if (i >= r->total || off + 2 + DNS_RR_FIXED > r->len)
+		return 0;
+	b = msg_u8(ev, off);
+	if ((b & DNS_PTR_MASK) != DNS_PTR_MASK)
+		return 0;
+	target = ((__u32)(b & ~DNS_PTR_MASK) << 8) | msg_u8(ev, off + 1);
+	slot = target < off ? name_is_known(r, target) : 0;
+	if (!slot)
+		return 0;
+	fixed = off + 2;
+	type = msg_u16(ev, fixed);
+	rdlen = msg_u16(ev, fixed + 8);
+	if (msg_u16(ev, fixed + 2) != DNS_CLASS_IN ||
+	    !((type == FG_TYPE_A && rdlen == 4) ||
+	      (type == FG_TYPE_AAAA && rdlen == 16)) ||
+	    fixed + DNS_RR_FIXED + rdlen > r->len)
+		return 0;
+	section = rr_section(r, i);
+	n = r->n_rr;
+	if (section == FG_SEC_AUTHORITY || n >= FG_MAX_RR)
+		return 0;
+	if (r->hashing && section == FG_SEC_ANSWER) {
+		owner_hash = r->known_hash[(slot - 1) & (FG_KNOWN_NAMES - 1)];
+		if (answer_has_rule(wk, owner_hash)) {
+			rr_flags = FG_RRF_NAME_RULE;
+			r->n_rule++;
+		}
+	}
+	rr_push(ev, r, n, off, fixed, type, rdlen, section, rr_flags);
+	r->off = fixed + DNS_RR_FIXED + rdlen;
+	return 1;
+}
+
 static long rr_step(__u32 i, void *data)
 {
 	struct walk *wk = data;
@@ -420,6 +509,7 @@ static long rr_step(__u32 i, void *data)
 	__u8 rr_flags = 0;
 	int fault = 0;
 
+	i += r->base;
 	if (i >= r->total)
 		return 1;
 
@@ -440,8 +530,7 @@ static long rr_step(__u32 i, void *data)
 	}
 	r->off = rdata + rdlen;
 
-	section = i < r->an_end ? FG_SEC_ANSWER :
-		  i < r->ns_end ? FG_SEC_AUTHORITY : FG_SEC_ADDITIONAL;
+	section = rr_section(r, i);
 	if (class != DNS_CLASS_IN || !rr_wanted(section, type))
 		return 0;
 
@@ -478,14 +567,7 @@ static long rr_step(__u32 i, void *data)
 		r->capped = 1;
 		return 0;
 	}
-	ev->rr[n].owner_off = owner;
-	ev->rr[n].rdata_off = rdata;
-	ev->rr[n].type = type;
-	ev->rr[n].rdlen = rdlen;
-	ev->rr[n].ttl = msg_u32(ev, fixed + 4);
-	ev->rr[n].section = section;
-	ev->rr[n].flags = rr_flags;
-	r->n_rr = n + 1;
+	rr_push(ev, r, n, owner, fixed, type, rdlen, section, rr_flags);
 	return 0;
 
 fail:

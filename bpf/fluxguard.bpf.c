@@ -76,11 +76,6 @@ struct {
 	__type(value, struct fg_block);
 } fg_block_net6 SEC(".maps");
 
-static __always_inline __u64 now_ns(const struct fg_config *cfg)
-{
-	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_ns();
-}
-
 /* An entry past its expiry stays in the map until userspace removes it,
  * and is not enforced meanwhile.
  */
@@ -128,11 +123,9 @@ static __always_inline int filter_hit(__u32 slot)
 static __always_inline struct fg_block *
 lookup_v4(struct fg_config *cfg, struct fg_stats *st, __u32 addr)
 {
-	struct fg_block *b = NULL;
+	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v4, &addr);
 	struct fg_lpm_v4_key k;
 
-	if (filter_hit(fg_filter_slot_v4(addr)))
-		b = bpf_map_lookup_elem(&fg_block_v4, &addr);
 	if (b && block_active(b, cfg, st))
 		return b;
 	if (!cfg->n_prefix_v4)
@@ -147,11 +140,9 @@ static __always_inline struct fg_block *
 lookup_v6(struct fg_config *cfg, struct fg_stats *st,
 	  const struct in6_addr *addr)
 {
-	struct fg_block *b = NULL;
+	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v6, addr);
 	struct fg_lpm_v6_key k;
 
-	if (filter_hit(fg_filter_slot_v6(addr->in6_u.u6_addr32)))
-		b = bpf_map_lookup_elem(&fg_block_v6, addr);
 	if (b && block_active(b, cfg, st))
 		return b;
 	if (!cfg->n_prefix_v6)
@@ -166,8 +157,16 @@ static __always_inline int check_v4(struct fg_config *cfg,
 				    struct fg_stats *st, __u32 saddr,
 				    __u32 daddr, __u32 bytes)
 {
-	struct fg_block *b = lookup_v4(cfg, st, saddr);
+	struct fg_block *b;
 
+	/* The usual frame: neither address can have an exact entry and no
+	 * prefix is blocked, so there is nothing to look up. One exit, so
+	 * the verifier sees one state more, not one per lookup.
+	 */
+	if (!cfg->n_prefix_v4 && !filter_hit(fg_filter_slot_v4(saddr)) &&
+	    !filter_hit(fg_filter_slot_v4(daddr)))
+		return XDP_PASS;
+	b = lookup_v4(cfg, st, saddr);
 	if (!b)
 		b = lookup_v4(cfg, st, daddr);
 	if (!b)
@@ -180,8 +179,13 @@ static __always_inline int check_v6(struct fg_config *cfg,
 				    const struct in6_addr *saddr,
 				    const struct in6_addr *daddr, __u32 bytes)
 {
-	struct fg_block *b = lookup_v6(cfg, st, saddr);
+	struct fg_block *b;
 
+	if (!cfg->n_prefix_v6 &&
+	    !filter_hit(fg_filter_slot_v6(saddr->in6_u.u6_addr32)) &&
+	    !filter_hit(fg_filter_slot_v6(daddr->in6_u.u6_addr32)))
+		return XDP_PASS;
+	b = lookup_v6(cfg, st, saddr);
 	if (!b)
 		b = lookup_v6(cfg, st, daddr);
 	if (!b)
@@ -289,7 +293,7 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	struct fg_event *ev;
 	struct rr_walk *r;
 	struct walk wk;
-	__u32 len = src->len, qd, off, key = 0;
+	__u32 len = src->len, qd, off, key = 0, walk, i;
 	__u16 flags = 0, dns_flags;
 	int fault = 0;
 	__u64 avail;
@@ -333,6 +337,7 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	r->total = r->ns_end + msg_u16(ev, 10);
 	r->len = len;
 	r->n_rr = 0;
+	r->base = 0;
 	r->capped = 0;
 	r->fault = 0;
 	r->known_next = 0;
@@ -375,10 +380,16 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 		goto submit;
 	}
 
-	/* As many callbacks as records: one more would only end the loop. */
-	if (r->total)
-		bpf_loop(r->total < FG_MAX_RR_WALK ? r->total : FG_MAX_RR_WALK,
-			 rr_step, &wk, 0);
+	/* The usual records inline, then as many callbacks as records are
+	 * left: one more would only end the loop.
+	 */
+	for (i = 0; i < FG_RR_INLINE; i++)
+		if (!rr_inline(&wk, i))
+			break;
+	r->base = i;
+	walk = r->total < FG_MAX_RR_WALK ? r->total : FG_MAX_RR_WALK;
+	if (walk > r->base)
+		bpf_loop(walk - r->base, rr_step, &wk, 0);
 	fault = r->fault;
 	/* The bound stopped a walk that had not failed: say so. */
 	if (!fault && r->total > FG_MAX_RR_WALK)
