@@ -108,6 +108,8 @@ check: all
 bench: deps all
 	$(Q)bench/run.sh
 
+# Seconds per harness; the test run gives each a minute.
+FUZZ_SECONDS ?= 600
 fuzz: deps
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
