@@ -434,6 +434,20 @@ static void print_counters(const struct fg_stats *s)
 #undef FG_PRINT_COUNTER
 }
 
+/* The gates an unflagged name falls short of, as "(behaviour 12.3 < 20)". */
+static void print_short_of(json_t *gates)
+{
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(gates, i, g)
+		printf("%s%s %.1f < %g%s", i ? ", " : " (",
+		       json_string_value(json_object_get(g, "gate")),
+		       json_number_value(json_object_get(g, "value")),
+		       json_number_value(json_object_get(g, "threshold")),
+		       i + 1 == json_array_size(gates) ? ")" : "");
+}
+
 /* The scorer's view, which only the running `run` has: it leaves a
  * snapshot in FG_STATUS_FILE every second.
  */
@@ -467,12 +481,15 @@ static void print_scorer_status(void)
 	if (json_array_size(top))
 		printf("top suspicious domains:\n  %-40s %8s %8s  %s\n",
 		       "DOMAIN", "SCORE", "ADDRS", "VERDICT");
-	json_array_foreach(top, i, d)
-		printf("  %-40s %8.1f %8lld  %s\n",
+	json_array_foreach(top, i, d) {
+		printf("  %-40s %8.1f %8lld  %s",
 		       json_string_value(json_object_get(d, "domain")),
 		       json_number_value(json_object_get(d, "score")),
 		       json_integer_value(json_object_get(d, "addresses")),
 		       json_string_value(json_object_get(d, "kind")) ?: "-");
+		print_short_of(json_object_get(d, "short_of"));
+		putchar('\n');
+	}
 	json_decref(root);
 }
 

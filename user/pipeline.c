@@ -666,17 +666,49 @@ int fg_pipeline_adopt(struct fg_pipeline *p)
 	return p->n_blocks;
 }
 
+/* Why a name in the top list holds no verdict: each gate its score falls
+ * short of now, with the value and the threshold, so that an operator
+ * sees why a high score is not acted on.
+ */
+static json_t *status_short_of(const struct fg_settings *s,
+			       const struct fg_verdict *v)
+{
+	const struct {
+		const char *gate;
+		double value, threshold;
+	} gates[] = {
+		{ "score", v->score, s->threshold_single },
+		{ "diversity", v->diversity, s->threshold_diversity },
+		{ "behaviour", v->behaviour, s->threshold_behaviour },
+	};
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < sizeof(gates) / sizeof(gates[0]); i++) {
+		if (gates[i].value >= gates[i].threshold)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s,s:f,s:f}", "gate",
+						     gates[i].gate, "value",
+						     gates[i].value, "threshold",
+						     gates[i].threshold));
+	}
+	return arr;
+}
+
 int fg_pipeline_write_status(struct fg_pipeline *p, const char *path,
 			     double now)
 {
 	struct fg_domain_summary top[FG_STATUS_TOP];
 	struct fg_scorer_stats ss;
+	struct fg_verdict *why;
 	char tmp[4096];
 	json_t *root, *arr, *c;
 	int n, i, err;
 
 	fg_scorer_stats(p->scorer, &ss);
 	n = fg_scorer_top(p->scorer, top, FG_STATUS_TOP);
+	/* Scratch for the explanations; without it the list goes out bare. */
+	why = malloc(sizeof(*why));
 	root = json_object();
 	arr = json_array();
 	c = json_object();
@@ -684,6 +716,7 @@ int fg_pipeline_write_status(struct fg_pipeline *p, const char *path,
 		json_decref(root);
 		json_decref(arr);
 		json_decref(c);
+		free(why);
 		return -ENOMEM;
 	}
 	json_object_set_new(root, "ts", json_real(now));
@@ -704,8 +737,13 @@ int fg_pipeline_write_status(struct fg_pipeline *p, const char *path,
 		json_object_set_new(d, "kind", top[i].flagged ?
 				    json_string(fg_kind_str(top[i].kind)) :
 				    json_null());
+		if (!top[i].flagged && why &&
+		    !fg_scorer_explain(p->scorer, top[i].domain, now, why))
+			json_object_set_new(d, "short_of",
+					    status_short_of(&p->s, why));
 		json_array_append_new(arr, d);
 	}
+	free(why);
 	json_object_set_new(root, "top", arr);
 #define FG_PIPE_JSON(name, help)					\
 	json_object_set_new(c, #name, json_integer(p->st.name));

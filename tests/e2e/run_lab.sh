@@ -153,6 +153,19 @@ check "the client still gets the true CDN answers for $LAB_BENIGN_CDN" \
 	eval 'answers "$LAB_RESOLVER4" A "$LAB_BENIGN_CDN" | grep -q "^198\.18\.100\."'
 check "the sinkholed counter rose" eval "[ \"\$(on_gw '$FLUXGUARD' status | awk '\$1 == \"sinkholed\" { print \$2 }')\" -gt 0 ]"
 
+# The top list explains itself: flagged names carry their kind, and a name
+# left unflagged names each gate it falls short of, with a value that is
+# below the threshold beside it (or equal, once rounded to print).
+gates_explained() {
+	local out
+	out=$(on_gw "$FLUXGUARD" status | sed -n '/^top suspicious domains:/,$p')
+	grep -qE "^ +$LAB_DBL_FLUX_WWW +[0-9.]+ +[0-9]+ +double_flux\$" <<<"$out" &&
+		grep -oE '(score|diversity|behaviour) [0-9.]+ < [0-9.]+' <<<"$out" |
+		awk '$2 > $4 { bad = 1 } END { exit NR == 0 || bad }'
+}
+check "fluxguard status gives $LAB_DBL_FLUX_WWW its kind and says which gate holds the others back" \
+	gates_explained
+
 # SIGKILL: the pinned link keeps the program, the pinned map its blocks.
 kill -9 "$fg_pid"
 wait "$fg_pid" 2>/dev/null
