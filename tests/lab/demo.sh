@@ -47,21 +47,40 @@ show_events() {
 		else empty end'
 }
 
+# Connects to every address at once (a dropped one costs the connect
+# timeout); prints how many answered.
+connect_count() {
+	local a
+	{
+		for a in "$@"; do
+			{ tcp_ok "$a" && echo ok; } 2>/dev/null &
+		done
+		wait
+	} | grep -c ok || true
+}
+
 client_round() {
-	local name addrs first state
+	local name addrs first n ok state
 	for name in $LAB_FLUX_V4 $LAB_DBL_FLUX_WWW $LAB_BENIGN_CDN $LAB_BENIGN_STATIC; do
 		addrs=$(answers "$LAB_RESOLVER4" A "$name" | grep -E '^[0-9.]+$' || true)
 		first=$(head -n1 <<<"$addrs")
 		[ -n "$first" ] || continue
+		n=$(grep -c . <<<"$addrs")
 		if [ "$first" = 0.0.0.0 ]; then
 			state="\033[31msinkholed: the gateway rewrote the answer\033[0m"
-		elif tcp_ok "$first"; then
-			state="\033[32mconnect ok\033[0m"
 		else
-			state="\033[31mconnect FAILED (dropped at the gateway)\033[0m"
+			# shellcheck disable=SC2086 # one address a word
+			ok=$(connect_count $addrs)
+			if [ "$ok" = "$n" ]; then
+				state="\033[32mconnect ok to all $n\033[0m"
+			elif [ "$ok" = 0 ]; then
+				state="\033[31mall $n connects FAILED (dropped at the gateway)\033[0m"
+			else
+				state="\033[31mconnect ok to $ok, $((n - ok)) FAILED (dropped at the gateway)\033[0m"
+			fi
 		fi
 		printf '  client: %-24s -> %-15s (%d addresses)  %b\n' \
-			"$name" "$first" "$(grep -c . <<<"$addrs")" "$state"
+			"$name" "$first" "$n" "$state"
 	done
 	answers "$LAB_RESOLVER4" NS "$LAB_DBL_FLUX" >/dev/null || true
 	answers "$LAB_RESOLVER6" AAAA "$LAB_FLUX_V6" >/dev/null || true
