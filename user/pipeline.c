@@ -673,24 +673,18 @@ int fg_pipeline_adopt(struct fg_pipeline *p)
 static json_t *status_short_of(const struct fg_settings *s,
 			       const struct fg_verdict *v)
 {
-	const struct {
-		const char *gate;
-		double value, threshold;
-	} gates[] = {
-		{ "score", v->score, s->threshold_single },
-		{ "diversity", v->diversity, s->threshold_diversity },
-		{ "behaviour", v->behaviour, s->threshold_behaviour },
-	};
+	struct fg_gate_check gates[FG_GATE_COUNT];
 	json_t *arr = json_array();
-	size_t i;
+	int g;
 
-	for (i = 0; arr && i < sizeof(gates) / sizeof(gates[0]); i++) {
-		if (gates[i].value >= gates[i].threshold)
+	fg_gates(s, v->score, v->diversity, v->behaviour, gates);
+	for (g = 0; arr && g < FG_GATE_COUNT; g++) {
+		if (!gates[g].short_of)
 			continue;
 		json_array_append_new(arr, json_pack("{s:s,s:f,s:f}", "gate",
-						     gates[i].gate, "value",
-						     gates[i].value, "threshold",
-						     gates[i].threshold));
+						     gates[g].name, "value",
+						     gates[g].value, "threshold",
+						     gates[g].threshold));
 	}
 	return arr;
 }

@@ -1161,6 +1161,7 @@ static void zone_features(struct fg_scorer *sc, struct zone_state *zs,
 static void combine(const struct fg_scorer *sc, struct eval *ev)
 {
 	const struct fg_settings *s = &sc->s;
+	struct fg_gate_check gates[FG_GATE_COUNT];
 
 	ev->diversity = ev->behaviour = ev->ns = 0;
 	for (int f = 0; f < FG_F_COUNT; f++) {
@@ -1176,12 +1177,8 @@ static void combine(const struct fg_scorer *sc, struct eval *ev)
 		}
 	}
 	ev->score = ev->diversity + ev->behaviour + ev->ns;
-	/* Flux needs all three: enough evidence overall, a spread-out
-	 * address set, and flux-like behaviour (short TTLs, churn).
-	 */
-	ev->flagged = ev->score >= s->threshold_single &&
-		      ev->diversity >= s->threshold_diversity &&
-		      ev->behaviour >= s->threshold_behaviour;
+	ev->flagged = !fg_gates(s, ev->score, ev->diversity, ev->behaviour,
+				gates);
 	ev->kind = !ev->flagged ? FG_KIND_NONE :
 		   ev->ns >= s->threshold_double ? FG_KIND_DOUBLE_FLUX :
 		   FG_KIND_SINGLE_FLUX;

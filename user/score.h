@@ -130,6 +130,48 @@ bool fg_scorer_is_flagged(struct fg_scorer *sc, const char *name, double now);
 int fg_scorer_explain(struct fg_scorer *sc, const char *name, double now,
 		      struct fg_verdict *out);
 
+/* The gates a name must pass to be flagged: flux is enough evidence
+ * overall, a spread-out address set and flux-like behaviour (short TTLs,
+ * churn), each on its own.
+ */
+enum fg_gate {
+	FG_GATE_SCORE,
+	FG_GATE_DIVERSITY,
+	FG_GATE_BEHAVIOUR,
+	FG_GATE_COUNT,
+};
+
+struct fg_gate_check {
+	const char *name;	/* as in status */
+	double value, threshold;
+	bool short_of;		/* value < threshold: the gate holds */
+};
+
+/* Fills out[] with every gate's value, threshold and verdict; returns
+ * how many gates the partial scores fall short of (0: flagged).
+ */
+static inline int fg_gates(const struct fg_settings *s, double score,
+			   double diversity, double behaviour,
+			   struct fg_gate_check out[FG_GATE_COUNT])
+{
+	int g, short_of = 0;
+
+	out[FG_GATE_SCORE] = (struct fg_gate_check){
+		.name = "score", .value = score,
+		.threshold = s->threshold_single };
+	out[FG_GATE_DIVERSITY] = (struct fg_gate_check){
+		.name = "diversity", .value = diversity,
+		.threshold = s->threshold_diversity };
+	out[FG_GATE_BEHAVIOUR] = (struct fg_gate_check){
+		.name = "behaviour", .value = behaviour,
+		.threshold = s->threshold_behaviour };
+	for (g = 0; g < FG_GATE_COUNT; g++) {
+		out[g].short_of = out[g].value < out[g].threshold;
+		short_of += out[g].short_of;
+	}
+	return short_of;
+}
+
 /* Longest list fg_scorer_top() returns. */
 #define FG_TOP_MAX		64
 
