@@ -352,11 +352,9 @@ struct fg_config {
  * thousands of names.
  */
 #define FG_BLOCK_NAME_MAX	131072
-/* Ring buffer size: at 2,952 bytes an event (header included), 32 MiB
- * buffers about 11,000 responses, some 40 ms at the 290 k responses/s of
- * the load benchmark: long enough to ride out a consumer that was not
- * scheduled for a while, which overflowed an 8 MiB ring there.
+/* Ring buffer size: at about 2.6 KiB an event, 8 MiB buffers ~3000
+ * responses, a few milliseconds of a 1 M/s burst while the consumer wakes.
  */
-#define FG_RINGBUF_BYTES	(32 << 20)
+#define FG_RINGBUF_BYTES	(8 << 20)
 
 #endif /* FLUXGUARD_H */
