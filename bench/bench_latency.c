@@ -214,7 +214,7 @@ static int collect(void *ctx, void *data, size_t len)
 {
 	struct store *s = ctx;
 
-	if (s->n == s->max || len != sizeof(struct fg_event))
+	if (s->n == s->max || len > sizeof(struct fg_event))
 		return -E2BIG;
 	memcpy(&s->ev[s->n++], data, len);
 	return 0;
@@ -335,9 +335,10 @@ static size_t round_tips(const struct fg_settings *s, struct fg_loader *l,
 		die("pipeline", EINVAL);
 	ps = fg_pipeline_stats(p);
 	for (d = 0; d < DOMAINS; d++) {
-		fg_pipeline_event(p, &st->ev[2 * d], sizeof(struct fg_event));
+		fg_pipeline_event(p, &st->ev[2 * d],
+				  fg_event_len(&st->ev[2 * d]));
 		fg_pipeline_event(p, &st->ev[2 * d + 1],
-				  sizeof(struct fg_event));
+				  fg_event_len(&st->ev[2 * d + 1]));
 	}
 	if (ps->verdicts)
 		die("a first answer already tipped a domain", EPROTO);
@@ -346,10 +347,10 @@ static size_t round_tips(const struct fg_settings *s, struct fg_loader *l,
 		uint64_t verdicts = ps->verdicts, blocks = ps->blocks;
 		double t0, t1, c0, c1;
 
-		fg_pipeline_event(p, q, sizeof(*q));
+		fg_pipeline_event(p, q, fg_event_len(q));
 		c0 = cpu_us();
 		t0 = now_us();
-		fg_pipeline_event(p, q + 1, sizeof(*q));
+		fg_pipeline_event(p, q + 1, fg_event_len(q + 1));
 		t1 = now_us();
 		c1 = cpu_us();
 		if (ps->verdicts != verdicts + 1 ||

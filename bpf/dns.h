@@ -35,26 +35,30 @@
  * with return-thunk mitigations, and most answers are a few A or AAAA
  * records whose owner points at the question.
  */
+/* Bounds the records' share of an event as sent (n_rr x 16 <= 768) for
+ * the verifier, as FG_MSG_MASK bounds message offsets.
+ */
+#define FG_RR_BYTES_MASK	1023
 #ifndef FG_RR_INLINE
 #define FG_RR_INLINE		8
 #endif
 
 static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
 {
-	return ev->msg[off & FG_MSG_MASK];
+	return ev->msg_buf[off & FG_MSG_MASK];
 }
 
 static __always_inline __u16 msg_u16(const struct fg_event *ev, __u32 off)
 {
 	off &= FG_MSG_MASK;
-	return ((__u16)ev->msg[off] << 8) | ev->msg[off + 1];
+	return ((__u16)ev->msg_buf[off] << 8) | ev->msg_buf[off + 1];
 }
 
 static __always_inline __u32 msg_u32(const struct fg_event *ev, __u32 off)
 {
 	off &= FG_MSG_MASK;
-	return ((__u32)ev->msg[off] << 24) | ((__u32)ev->msg[off + 1] << 16) |
-	       ((__u32)ev->msg[off + 2] << 8) | ev->msg[off + 3];
+	return ((__u32)ev->msg_buf[off] << 24) | ((__u32)ev->msg_buf[off + 1] << 16) |
+	       ((__u32)ev->msg_buf[off + 2] << 8) | ev->msg_buf[off + 3];
 }
 
 /* Walk state lives in a per-CPU scratch map, not on the stack: the
@@ -62,7 +66,7 @@ static __always_inline __u32 msg_u32(const struct fg_event *ev, __u32 off)
  * callback is verified once instead of once per tracked value.
  */
 struct name_walk {
-	__u32 len;		/* bytes valid in ev->msg */
+	__u32 len;		/* bytes valid in ev->msg_buf */
 	__u32 pos;		/* next byte to read */
 	__u32 seg;		/* start of the segment being read */
 	__u32 end;		/* offset just past the name where it starts */
@@ -97,6 +101,7 @@ struct rr_walk {
 /* State of the sinkhole rewrite after the walk. */
 struct rewrite {
 	__u32 base;		/* offset of the DNS message in the frame */
+	__u32 msg_at;		/* offset of the message in the event as sent */
 	__u32 csum_diff;	/* running bpf_csum_diff of the rewrites */
 	__u32 failed;
 };
@@ -154,7 +159,7 @@ static __always_inline __u64 hash_label(const struct fg_event *ev, __u32 off,
 	for (k = 0; k < FG_LABEL_WORDS; k++) {
 		if (k * 8 < len) {
 			__builtin_memcpy(&word,
-					 &ev->msg[(off + k * 8) & FG_MSG_MASK], 8);
+					 &ev->msg_buf[(off + k * 8) & FG_MSG_MASK], 8);
 			if (len - k * 8 < 8)
 				word &= (1ULL << ((len - k * 8) * 8)) - 1;
 			h = fg_name_mix(h, fg_name_lower8(word));
@@ -583,10 +588,11 @@ static __always_inline __u32 csum_fold16(__u32 sum)
 }
 
 /* Rewrites one record a domain rule matched to the sinkhole, in the
- * frame, and keeps the checksum difference for the UDP header. The
- * message starts at an even offset of the datagram, so rdata at an odd
- * offset straddles the checksum's 16-bit words: its difference is then
- * byte-swapped.
+ * frame, and keeps the checksum difference for the UDP header. The old
+ * data is read from the event's message where it now lies, after the
+ * records. The message starts at an even offset of the datagram, so
+ * rdata at an odd offset straddles the checksum's 16-bit words: its
+ * difference is then byte-swapped.
  */
 static long rewrite_step(__u32 i, void *data)
 {
@@ -595,20 +601,23 @@ static long rewrite_step(__u32 i, void *data)
 	struct fg_event *ev = wk->ev;
 	struct fg_config *cfg = wk->cfg;
 	__u32 off, diff;
+	__u8 *old;
 
 	if (i >= FG_MAX_RR)
 		return 1;
 	if (!(ev->rr[i].flags & FG_RRF_NAME_RULE))
 		return 0;
 	off = ev->rr[i].rdata_off & FG_MSG_MASK;
+	old = (__u8 *)ev + FG_EVENT_HDR_LEN +
+	      ((rw->msg_at - FG_EVENT_HDR_LEN) & FG_RR_BYTES_MASK) + off;
 	if (ev->rr[i].type == FG_TYPE_A) {
-		diff = bpf_csum_diff((__be32 *)&ev->msg[off], 4,
+		diff = bpf_csum_diff((__be32 *)old, 4,
 				     (__be32 *)cfg->sinkhole_v4, 4, 0);
 		if (bpf_xdp_store_bytes(wk->ctx, rw->base + off,
 					cfg->sinkhole_v4, 4))
 			rw->failed = 1;
 	} else {
-		diff = bpf_csum_diff((__be32 *)&ev->msg[off], 16,
+		diff = bpf_csum_diff((__be32 *)old, 16,
 				     (__be32 *)cfg->sinkhole_v6, 16, 0);
 		if (bpf_xdp_store_bytes(wk->ctx, rw->base + off,
 					cfg->sinkhole_v6, 16))

@@ -13,13 +13,33 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Room one event takes in the ring: its 8-byte header, rounded up to 8. */
-#define FG_RB_RECORD	((sizeof(struct fg_event) + 8 + 7) & ~7UL)
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, FG_RINGBUF_BYTES);
 } fg_events SEC(".maps");
+
+/* Room past the event for what the verifier allows, not what happens: it
+ * sees the records as sent up to FG_RR_BYTES_MASK and the message up to
+ * FG_MSG_MASK, plus a 16-byte address read.
+ */
+#define FG_EVENT_SLACK	256
+
+/* Where the program builds an event before it goes to the ring. */
+struct event_buf {
+	struct fg_event ev;
+	__u8 slack[FG_EVENT_SLACK];
+};
+
+_Static_assert(sizeof(struct event_buf) >= FG_EVENT_HDR_LEN +
+	       FG_RR_BYTES_MASK + FG_MSG_MASK + 1 + 16,
+	       "event buffer too small for the verifier's bounds");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_buf);
+} fg_event_buf SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -258,9 +278,11 @@ static __always_inline void sinkhole(struct walk *wk, struct fg_config *cfg,
 		return;
 	}
 	rw->base = src->off;
+	rw->msg_at = FG_EVENT_HDR_LEN + sizeof(struct fg_rr) * r->n_rr;
 	rw->csum_diff = 0;
 	rw->failed = 0;
-	bpf_loop(FG_MAX_RR, rewrite_step, wk, 0);
+	/* This response's records only: past them lies the message. */
+	bpf_loop(r->n_rr, rewrite_step, wk, 0);
 
 	/* The UDP checksum ends the UDP header, just before the message.
 	 * Zero means none was sent (IPv4 only) and stays zero.
@@ -280,8 +302,57 @@ static __always_inline void sinkhole(struct walk *wk, struct fg_config *cfg,
 		st->sinkholed += r->n_rule;
 }
 
-/* Copies the response into an event, walks it and submits or discards
- * the event. The frame always passes.
+/* Bytes the n records take in an event as sent, bounded for the
+ * verifier.
+ */
+static __always_inline __u32 rr_bytes(__u32 n)
+{
+	return (sizeof(struct fg_rr) * n) & FG_RR_BYTES_MASK;
+}
+
+/* len itself (1..FG_MSG_MASK + 1), in a form whose bounds the verifier
+ * keeps whatever register the compiler picks.
+ */
+static __always_inline __u32 msg_bytes(__u32 len)
+{
+	return ((len - 1) & FG_MSG_MASK) + 1;
+}
+
+/* Copies the message from the frame once more, to follow the n records:
+ * the layout of an event as sent. Before any sinkhole rewrite, so that
+ * the event keeps what the server said.
+ */
+static __always_inline int place_message(struct xdp_md *ctx,
+					 const struct dns_src *src,
+					 struct fg_event *ev, __u32 n, __u32 len)
+{
+	return bpf_xdp_load_bytes(ctx, src->off,
+				  (__u8 *)ev + FG_EVENT_HDR_LEN + rr_bytes(n),
+				  msg_bytes(len));
+}
+
+/* Sends ev, header, records and message, to the ring: 0, or -1 when the
+ * ring is full.
+ */
+static __always_inline int send_event(struct fg_config *cfg,
+				      struct fg_event *ev, __u32 n, __u32 len)
+{
+	__u32 size = FG_EVENT_HDR_LEN + rr_bytes(n) + msg_bytes(len);
+	__u64 avail, flags = BPF_RB_NO_WAKEUP;
+
+	/* Waking the consumer per event costs more than parsing it: wake
+	 * it once, when this event takes the pending data past the
+	 * threshold; the consumer's poll timeout covers a quiet link and a
+	 * wakeup lost to a race.
+	 */
+	avail = bpf_ringbuf_query(&fg_events, BPF_RB_AVAIL_DATA);
+	if (avail < cfg->wakeup_bytes && avail + size >= cfg->wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	return bpf_ringbuf_output(&fg_events, ev, size, flags) ? -1 : 0;
+}
+
+/* Copies the response into an event, walks it and sends the event. The
+ * frame always passes.
  */
 static __always_inline void emit_response(struct xdp_md *ctx,
 					  struct fg_config *cfg,
@@ -290,13 +361,13 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 					  const void *saddr, const void *daddr)
 {
 	struct walk_scratch *s;
+	struct event_buf *buf;
 	struct fg_event *ev;
 	struct rr_walk *r;
 	struct walk wk;
 	__u32 len = src->len, qd, off, key = 0, walk, i;
 	__u16 flags = 0, dns_flags;
 	int fault = 0;
-	__u64 avail;
 
 	if (len > FG_MSG_MAX) {
 		len = FG_MSG_MAX;
@@ -306,26 +377,22 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	if (len < FG_DNS_HDR_LEN)
 		return;
 	s = bpf_map_lookup_elem(&fg_scratch, &key);
-	if (!s)
+	buf = bpf_map_lookup_elem(&fg_event_buf, &key);
+	if (!s || !buf)
 		return;
 	r = &s->rr;
-
-	ev = bpf_ringbuf_reserve(&fg_events, sizeof(*ev), 0);
-	if (!ev) {
-		st->ringbuf_full++;
-		return;
-	}
+	ev = &buf->ev;
 	wk.ev = ev;
 	wk.s = s;
 	wk.cfg = cfg;
 	wk.ctx = ctx;
-	/* Same value for 1..FG_MSG_MASK+1, in a form whose bounds the
-	 * verifier keeps whatever register the compiler picks.
-	 */
-	if (bpf_xdp_load_bytes(ctx, src->off, ev->msg,
-			       ((len - 1) & FG_MSG_MASK) + 1))
+	if (bpf_xdp_load_bytes(ctx, src->off, ev->msg_buf, msg_bytes(len)))
 		goto discard_trunc;
 
+	/* Read now: placing the message for the ring overwrites the
+	 * start of msg_buf.
+	 */
+	ev->dns_id = msg_u16(ev, 0);
 	dns_flags = msg_u16(ev, 2);
 	if (dns_flags & DNS_TC) {
 		flags |= FG_EVF_TC;
@@ -374,9 +441,10 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	if (src->query) {
 		/* Only the question matters for matching. */
 		if (!ev->qname_off)
-			goto discard_quiet;
-		st->query_events++;
+			return;
 		flags = FG_EVF_QUERY;
+		if (place_message(ctx, src, ev, 0, len))
+			goto discard_trunc;
 		goto submit;
 	}
 
@@ -404,14 +472,14 @@ static __always_inline void emit_response(struct xdp_md *ctx,
 	if (!r->n_rr) {
 		if (!fault)
 			st->no_records++;
-		goto discard_quiet;
+		return;
 	}
 	if (fault || (flags & FG_EVF_TC))
 		flags |= FG_EVF_PARTIAL;
 	if (fault)
 		st->partial++;
-	st->events++;
-	st->records += r->n_rr;
+	if (place_message(ctx, src, ev, r->n_rr, len))
+		goto discard_trunc;
 	if (r->n_rule)
 		sinkhole(&wk, cfg, st, src);
 
@@ -432,28 +500,26 @@ submit:
 	}
 	ev->sport = src->sport;
 	ev->dport = src->dport;
-	ev->dns_id = msg_u16(ev, 0);
 	ev->dns_flags = dns_flags;
 	ev->msg_len = len;
 	ev->wire_len = src->wire_len;
 
-	/* Waking the consumer per event costs more than parsing it: wake
-	 * it once, when the pending data crosses the threshold (this event
-	 * included); the consumer's poll timeout covers a quiet link and a
-	 * wakeup lost to a race.
-	 */
-	avail = bpf_ringbuf_query(&fg_events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(ev, avail >= cfg->wakeup_bytes &&
-			   avail < cfg->wakeup_bytes + FG_RB_RECORD ?
-			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	if (send_event(cfg, ev, r->n_rr, len)) {
+		st->ringbuf_full++;
+		return;
+	}
+	if (flags & FG_EVF_QUERY) {
+		st->query_events++;
+	} else {
+		st->events++;
+		st->records += r->n_rr;
+	}
 	return;
 
 discard_trunc:
 	fault = FG_FAULT_TRUNC;
 discard:
 	count_fault(st, fault);
-discard_quiet:
-	bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 }
 
 /* UDP after IP: finds the DNS payload and hands responses on. */

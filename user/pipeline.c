@@ -523,7 +523,7 @@ int fg_pipeline_event(struct fg_pipeline *p, const void *data, size_t len)
 	int n, i;
 
 	p->st.events++;
-	if (len < sizeof(*ev)) {
+	if (len < FG_EVENT_HDR_LEN) {
 		p->st.decode_errors++;
 		return -EINVAL;
 	}

@@ -111,6 +111,7 @@ static uint16_t get_u16(const uint8_t *p)
 static int decode_rr(const struct fg_event *ev, const struct fg_rr *rr,
 		     struct fg_answer *a)
 {
+	const uint8_t *msg = fg_event_msg(ev);
 	size_t len = ev->msg_len;
 	int wire;
 
@@ -122,11 +123,11 @@ static int decode_rr(const struct fg_event *ev, const struct fg_rr *rr,
 	/* The record's fixed part sits just before rdata: check the event
 	 * against the message it claims to describe.
 	 */
-	if (get_u16(ev->msg + rr->rdata_off - 10) != rr->type ||
-	    get_u16(ev->msg + rr->rdata_off - 2) != rr->rdlen ||
-	    get_u32(ev->msg + rr->rdata_off - 6) != rr->ttl)
+	if (get_u16(msg + rr->rdata_off - 10) != rr->type ||
+	    get_u16(msg + rr->rdata_off - 2) != rr->rdlen ||
+	    get_u32(msg + rr->rdata_off - 6) != rr->ttl)
 		return -EINVAL;
-	if (fg_decode_name(ev->msg, len, rr->owner_off, a->owner) < 0)
+	if (fg_decode_name(msg, len, rr->owner_off, a->owner) < 0)
 		return -EINVAL;
 
 	a->type = rr->type;
@@ -142,16 +143,16 @@ static int decode_rr(const struct fg_event *ev, const struct fg_rr *rr,
 	case FG_TYPE_A:
 		if (rr->rdlen != 4)
 			return -EINVAL;
-		set_addr(&a->addr, ev->msg + rr->rdata_off, 0);
+		set_addr(&a->addr, msg + rr->rdata_off, 0);
 		return 0;
 	case FG_TYPE_AAAA:
 		if (rr->rdlen != 16)
 			return -EINVAL;
-		set_addr(&a->addr, ev->msg + rr->rdata_off, 1);
+		set_addr(&a->addr, msg + rr->rdata_off, 1);
 		return 0;
 	case FG_TYPE_CNAME:
 	case FG_TYPE_NS:
-		wire = fg_decode_name(ev->msg, len, rr->rdata_off, a->target);
+		wire = fg_decode_name(msg, len, rr->rdata_off, a->target);
 		return wire < 0 ? -EINVAL : 0;
 	default:
 		return -EINVAL;
@@ -161,12 +162,15 @@ static int decode_rr(const struct fg_event *ev, const struct fg_rr *rr,
 int fg_decode_event(const struct fg_event *ev, size_t len, double ts,
 		    struct fg_response *out)
 {
-	int v6 = !!(ev->flags & FG_EVF_IPV6);
 	unsigned int i;
+	int v6;
 
-	if (len < sizeof(*ev) || ev->msg_len < FG_DNS_HDR_LEN ||
-	    ev->msg_len > FG_MSG_MAX || ev->n_rr > FG_MAX_RR)
+	/* The header first: only then can the length it implies be read. */
+	if (len < FG_EVENT_HDR_LEN || ev->msg_len < FG_DNS_HDR_LEN ||
+	    ev->msg_len > FG_MSG_MAX || ev->n_rr > FG_MAX_RR ||
+	    len != fg_event_len(ev))
 		return -EINVAL;
+	v6 = !!(ev->flags & FG_EVF_IPV6);
 
 	memset(out, 0, offsetof(struct fg_response, answers));
 	out->ts = ts;
@@ -182,7 +186,8 @@ int fg_decode_event(const struct fg_event *ev, size_t len, double ts,
 	out->fault = ev->fault;
 	out->qtype = ev->qtype;
 	if (ev->qname_off &&
-	    fg_decode_name(ev->msg, ev->msg_len, ev->qname_off, out->qname) < 0)
+	    fg_decode_name(fg_event_msg(ev), ev->msg_len, ev->qname_off,
+			   out->qname) < 0)
 		return -EINVAL;
 
 	for (i = 0; i < ev->n_rr; i++)

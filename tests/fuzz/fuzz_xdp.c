@@ -36,8 +36,6 @@
 #define UDP_HLEN		8
 #define DNS_QR			0x8000
 #define DNS_OPCODE		0x7800
-/* Bytes of an event up to its records, the start of a fuzz_record input. */
-#define EV_HDR_LEN		offsetof(struct fg_event, rr)
 
 /* The program's paths are invisible to libFuzzer's coverage, which only
  * sees userspace. Each counter that a frame raises, and the fault, flags
@@ -177,12 +175,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* An event as fuzz_record reads its input: header, records, message. */
-static void save_event(const struct fg_event *ev)
+/* An event as the ring carried it, which is fuzz_record's input. */
+static void save_event(const struct fg_event *ev, size_t size)
 {
 	static unsigned int seq;
-	size_t n_rr = ev->n_rr < FG_MAX_RR ? ev->n_rr : FG_MAX_RR;
-	size_t msg = ev->msg_len < FG_MSG_BUF ? ev->msg_len : FG_MSG_BUF;
 	char path[4096];
 	FILE *f;
 
@@ -190,9 +186,7 @@ static void save_event(const struct fg_event *ev)
 		 seq++);
 	f = fopen(path, "wb");
 	FUZZ_CHECK(f, "%s: %s", path, strerror(errno));
-	fwrite(ev, 1, EV_HDR_LEN, f);
-	fwrite(ev->rr, sizeof(ev->rr[0]), n_rr, f);
-	fwrite(ev->msg, 1, msg, f);
+	fwrite(ev, 1, size, f);
 	fclose(f);
 }
 
@@ -240,7 +234,8 @@ static void check_event(const struct fg_event *ev, size_t size,
 	uint16_t dns_flags;
 	unsigned int i;
 
-	FUZZ_CHECK(size == sizeof(*ev), "event of %zu bytes", size);
+	FUZZ_CHECK(size >= FG_EVENT_HDR_LEN && size == fg_event_len(ev),
+		   "event of %zu bytes", size);
 	FUZZ_CHECK(w->udp && w->sport == DNS_PORT,
 		   "event from a frame that is not UDP from port %d",
 		   DNS_PORT);
@@ -258,7 +253,8 @@ static void check_event(const struct fg_event *ev, size_t size,
 	FUZZ_CHECK(ev->msg_len == msg_len && ev->wire_len == w->ulen - UDP_HLEN,
 		   "msg_len %u wire_len %u, frame says %zu %u", ev->msg_len,
 		   ev->wire_len, msg_len, w->ulen - UDP_HLEN);
-	FUZZ_CHECK(!memcmp(ev->msg, msg, msg_len), "message copy differs");
+	FUZZ_CHECK(!memcmp(fg_event_msg(ev), msg, msg_len),
+		   "message copy differs");
 	FUZZ_CHECK(!!(ev->flags & FG_EVF_IPV6) == w->v6 &&
 		   !memcmp(ev->saddr, w->saddr, alen) &&
 		   !memcmp(ev->daddr, w->daddr, alen) &&
@@ -370,6 +366,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mark_event(&cap.ev[0]);
 	check_event(&cap.ev[0], cap.size[0], frame, size, &w);
 	if (event_dir)
-		save_event(&cap.ev[0]);
+		save_event(&cap.ev[0], cap.size[0]);
 	return 0;
 }

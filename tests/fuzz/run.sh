@@ -71,6 +71,8 @@ run_one() {
 	local rc execs crash saved
 
 	mkdir -p "$corpus" "$crashes"
+	# A log of this run only: an old crash line would be read as new.
+	: >"$log"
 	for d in "tests/fuzz/corpus/$name" "$work/seeds.d/$name"; do
 		[ -d "$d" ] && seeds+=("$d")
 	done
