@@ -35,13 +35,14 @@
  * with return-thunk mitigations, and most answers are a few A or AAAA
  * records whose owner points at the question.
  */
+#ifndef FG_RR_INLINE
+#define FG_RR_INLINE		8
+#endif
+
 /* Bounds the records' share of an event as sent (n_rr x 16 <= 768) for
  * the verifier, as FG_MSG_MASK bounds message offsets.
  */
 #define FG_RR_BYTES_MASK	1023
-#ifndef FG_RR_INLINE
-#define FG_RR_INLINE		8
-#endif
 
 static __always_inline __u8 msg_u8(const struct fg_event *ev, __u32 off)
 {
@@ -101,7 +102,7 @@ struct rr_walk {
 /* State of the sinkhole rewrite after the walk. */
 struct rewrite {
 	__u32 base;		/* offset of the DNS message in the frame */
-	__u32 msg_at;		/* offset of the message in the event as sent */
+	__u32 rr_bytes;		/* the records' share of the event as sent */
 	__u32 csum_diff;	/* running bpf_csum_diff of the rewrites */
 	__u32 failed;
 };
@@ -609,7 +610,7 @@ static long rewrite_step(__u32 i, void *data)
 		return 0;
 	off = ev->rr[i].rdata_off & FG_MSG_MASK;
 	old = (__u8 *)ev + FG_EVENT_HDR_LEN +
-	      ((rw->msg_at - FG_EVENT_HDR_LEN) & FG_RR_BYTES_MASK) + off;
+	      (rw->rr_bytes & FG_RR_BYTES_MASK) + off;
 	if (ev->rr[i].type == FG_TYPE_A) {
 		diff = bpf_csum_diff((__be32 *)old, 4,
 				     (__be32 *)cfg->sinkhole_v4, 4, 0);

@@ -250,6 +250,14 @@ struct dns_src {
 	int query;		/* a query to match responses against */
 };
 
+/* Bytes the n records take in an event as sent, bounded for the
+ * verifier.
+ */
+static __always_inline __u32 rr_bytes(__u32 n)
+{
+	return (sizeof(struct fg_rr) * n) & FG_RR_BYTES_MASK;
+}
+
 /* Folds a bpf_csum_diff result into a 16-bit checksum as stored. */
 static __always_inline __u16 csum_update(__u16 csum, __u32 diff)
 {
@@ -278,7 +286,7 @@ static __always_inline void sinkhole(struct walk *wk, struct fg_config *cfg,
 		return;
 	}
 	rw->base = src->off;
-	rw->msg_at = FG_EVENT_HDR_LEN + sizeof(struct fg_rr) * r->n_rr;
+	rw->rr_bytes = rr_bytes(r->n_rr);
 	rw->csum_diff = 0;
 	rw->failed = 0;
 	/* This response's records only: past them lies the message. */
@@ -300,14 +308,6 @@ static __always_inline void sinkhole(struct walk *wk, struct fg_config *cfg,
 		st->sinkhole_failed++;
 	else
 		st->sinkholed += r->n_rule;
-}
-
-/* Bytes the n records take in an event as sent, bounded for the
- * verifier.
- */
-static __always_inline __u32 rr_bytes(__u32 n)
-{
-	return (sizeof(struct fg_rr) * n) & FG_RR_BYTES_MASK;
 }
 
 /* len itself (1..FG_MSG_MASK + 1), in a form whose bounds the verifier

@@ -101,7 +101,7 @@ struct fg_rr {
  * struct in a per-CPU buffer (msg_buf is where it walks the message), but
  * the ring carries only what a response needs: the header up to rr, the
  * n_rr records, then the msg_len bytes of the message (fg_event_len(),
- * fg_event_msg()). A four-answer response takes about 200 bytes of the
+ * fg_event_msg()). A four-answer response takes about 230 bytes of the
  * ring instead of the 2,944 of the struct, so the ring holds ten times
  * more of them and the program touches fewer of its pages.
  */
@@ -119,7 +119,7 @@ struct fg_event {
 	__u16 dns_flags;	/* host byte order: QR, opcode, AA, TC, RD, RA, rcode */
 	__u16 qtype;
 	__u16 qname_off;	/* 12, or 0 when qdcount is 0 */
-	__u16 msg_len;		/* bytes valid in msg */
+	__u16 msg_len;		/* bytes of the message */
 	__u16 wire_len;		/* UDP payload length on the wire */
 	struct fg_rr rr[FG_MAX_RR];	/* on the ring: n_rr of them */
 	__u8 msg_buf[FG_MSG_BUF];	/* not on the ring: see fg_event_msg() */
