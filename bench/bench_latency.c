@@ -319,7 +319,7 @@ static size_t round_tips(const struct fg_settings *s, struct fg_loader *l,
 {
 	const struct fg_pipe_stats *ps;
 	struct fg_pipeline *p;
-	struct fg_block val;
+	struct fg_host_block val;
 	struct fg_clock clk;
 	unsigned int d, k;
 	FILE *events;
@@ -378,7 +378,7 @@ static size_t round_tips(const struct fg_settings *s, struct fg_loader *l,
 static void peer_ops(const struct fg_loader *l, double *one, double *tip,
 		     unsigned int round)
 {
-	struct fg_block val = { .reason = FG_REASON_SINGLE_FLUX };
+	struct fg_host_block val = { .reason = FG_REASON_SINGLE_FLUX };
 	int fd = l->maps.block_v4;
 	unsigned int i, k;
 

@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "blocks.h"
 #include "fluxguard.h"
+#include "loader.h"
 #include "fluxguard.skel.h"
 #include "xdp_pass.skel.h"
 
@@ -31,8 +32,6 @@
 /* Ring poll timeout: short enough to notice a signal at once. */
 #define POLL_MS		100
 #define DNS_PORT	53
-/* Entries written per batch call: bounds the staging arrays. */
-#define FILL_CHUNK	4096
 /* Filler entries count up from here (198.18.1.0, in the benchmark range)
  * so they never collide with the veth addresses in 198.18.0.0/24.
  */
@@ -45,9 +44,8 @@ struct edge {
 	struct xdp_pass *pass;
 	struct bpf_object *file;
 	/* fluxguard's maps, -1 where the object has none. */
+	struct fg_maps maps;
 	int config_fd;
-	int block_fd;
-	int filter_fd;		/* the block filter, if the object has one */
 	int stats_fd;
 	struct ring_buffer *rb;
 	unsigned long long consumed;
@@ -100,46 +98,28 @@ static int write_config(struct edge *e)
 	return 0;
 }
 
-/* Entry 0 is src when given; the rest are distinct filler addresses. */
+/* Entry 0 is src when given; the rest are distinct filler addresses. As
+ * the daemon adds them, so that the index follows the records.
+ */
 static int fill_blocks(struct edge *e, __u32 src, int has_src, __u32 n)
 {
-	static struct fg_v4_key keys[FILL_CHUNK];
-	static struct fg_block vals[FILL_CHUNK];
-	int fd = e->block_fd;
-	__u32 i = 0, j, count;
-	__u32 *filter = NULL;
+	struct fg_block val = { .reason = FG_REASON_MANUAL };
+	struct fg_cidr c = { .family = AF_INET, .len = 32 };
+	__u32 i, addr;
+	int err;
 
-	if (fd < 0)
+	if (e->maps.block_v4 < 0)
 		return 0;
-	/* No other writer here: plain increments of the block filter. */
-	if (e->filter_fd >= 0) {
-		filter = mmap(NULL, FG_FILTER_SLOTS * sizeof(*filter),
-			      PROT_READ | PROT_WRITE, MAP_SHARED, e->filter_fd,
-			      0);
-		if (filter == MAP_FAILED)
-			return -errno;
+	for (i = 0; i < n; i++) {
+		if (has_src)
+			addr = i ? htonl(FILL_BASE + i - 1) : src;
+		else
+			addr = htonl(FILL_BASE + i);
+		memcpy(c.bytes, &addr, 4);
+		err = fg_block_put(&e->maps, &c, &val);
+		if (err)
+			return err;
 	}
-	for (j = 0; j < FILL_CHUNK; j++)
-		vals[j].reason = FG_REASON_MANUAL;
-	while (i < n) {
-		count = n - i < FILL_CHUNK ? n - i : FILL_CHUNK;
-		for (j = 0; j < count; j++) {
-			__u32 k = i + j;
-
-			if (has_src)
-				keys[j].addr = k ? htonl(FILL_BASE + k - 1) :
-						   src;
-			else
-				keys[j].addr = htonl(FILL_BASE + k);
-		}
-		if (bpf_map_update_batch(fd, keys, vals, &count, NULL))
-			return -errno;
-		for (j = 0; j < count && filter; j++)
-			filter[fg_filter_slot_v4(keys[j].addr)]++;
-		i += count;
-	}
-	if (filter)
-		munmap(filter, FG_FILTER_SLOTS * sizeof(*filter));
 	return 0;
 }
 
@@ -183,13 +163,6 @@ static void print_stats(struct edge *e, const char *tag)
 	fflush(stdout);
 }
 
-static int map_fd(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
-
-	return map ? bpf_map__fd(map) : -1;
-}
-
 /* Opens and loads one of the three kinds of program; obj is where the
  * maps are looked up by name.
  */
@@ -197,6 +170,7 @@ static int load(struct edge *e, int bare, const char *path)
 {
 	struct bpf_program *prog;
 	struct bpf_object *obj;
+	int err;
 
 	if (bare) {
 		e->pass = xdp_pass__open_and_load();
@@ -220,12 +194,13 @@ static int load(struct edge *e, int bare, const char *path)
 	if (!prog)
 		return -ENOENT;
 	e->prog_fd = bpf_program__fd(prog);
-	e->config_fd = map_fd(obj, FG_MAP_CONFIG);
-	e->block_fd = map_fd(obj, FG_MAP_BLOCK_V4);
-	e->filter_fd = map_fd(obj, FG_MAP_BLOCK_FILTER);
-	e->stats_fd = map_fd(obj, FG_MAP_STATS);
-	if (map_fd(obj, FG_MAP_EVENTS) >= 0) {
-		e->rb = ring_buffer__new(map_fd(obj, FG_MAP_EVENTS), on_event,
+	err = fg_maps_from_object(&e->maps, obj);
+	if (err)
+		return err;
+	e->config_fd = e->maps.config;
+	e->stats_fd = e->maps.stats;
+	if (e->maps.events >= 0) {
+		e->rb = ring_buffer__new(e->maps.events, on_event,
 					 e, NULL);
 		if (!e->rb)
 			return -errno;
@@ -265,7 +240,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct edge e = {
-		.config_fd = -1, .block_fd = -1, .filter_fd = -1, .stats_fd = -1, .link_fd = -1,
+		.config_fd = -1, .stats_fd = -1, .link_fd = -1,
 	};
 	const char *ifname = NULL, *path = NULL;
 	int opt, bare = 0, has_src = 0, err;
@@ -334,6 +309,7 @@ out:
 	if (e.link_fd >= 0)
 		close(e.link_fd);
 	ring_buffer__free(e.rb);
+	fg_maps_unmap(&e.maps);
 	fluxguard__destroy(e.fg);
 	xdp_pass__destroy(e.pass);
 	bpf_object__close(e.file);

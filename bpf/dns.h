@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
 #include "fluxguard.h"
+#include "clock.h"
 
 #define DNS_QR		0x8000
 #define DNS_OPCODE	0x7800
@@ -127,16 +128,6 @@ struct {
 	__type(key, struct fg_name_key);
 	__type(value, struct fg_block);
 } fg_block_name SEC(".maps");
-
-/* The program's clock: the replay clock when userspace sets one, else
- * CLOCK_MONOTONIC_COARSE, which reads no TSC (a dear step on a virtual
- * machine) and lags CLOCK_MONOTONIC by at most a kernel tick: blocks may
- * be enforced a tick past their expiry, events stamped a tick early.
- */
-static __always_inline __u64 now_ns(const struct fg_config *cfg)
-{
-	return cfg->now_ns ? cfg->now_ns : bpf_ktime_get_coarse_ns();
-}
 
 /* The bpf_loop context: pointers only, nothing the verifier tracks. */
 struct walk {

@@ -55,30 +55,49 @@ struct {
 	__type(value, struct fg_config);
 } fg_config SEC(".maps");
 
+/* The records of exact blocks, for operators and userspace; the program
+ * reads the index below instead.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FG_BLOCK_V4_MAX);
 	__type(key, struct fg_v4_key);
-	__type(value, struct fg_block);
+	__type(value, struct fg_host_block);
 } fg_block_v4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FG_BLOCK_V6_MAX);
 	__type(key, struct fg_v6_key);
-	__type(value, struct fg_block);
+	__type(value, struct fg_host_block);
 } fg_block_v6 SEC(".maps");
 
-/* An array, so that a lookup is inlined by the verifier: no call. It is
- * mapped by userspace, whose writers change counts with atomic adds.
+/* The exact index (include/fluxguard.h): arrays, so that every lookup is
+ * inlined by the verifier. Both are mapped by userspace, which writes
+ * them directly.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FG_FILTER_SLOTS / FG_FILTER_PER_ELEM);
+	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, struct fg_filter_elem);
-} fg_block_filter SEC(".maps");
+	__type(value, struct fg_index);
+} fg_block_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FG_EXACT_MAX);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct fg_exact);
+} fg_block_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_EXACT_MAX);
+	__type(key, __u32);
+	__type(value, struct fg_hits);
+} fg_block_hits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -99,24 +118,21 @@ struct {
 /* An entry past its expiry stays in the map until userspace removes it,
  * and is not enforced meanwhile.
  */
-static __always_inline int block_active(const struct fg_block *b,
-					const struct fg_config *cfg,
-					struct fg_stats *st)
+static __always_inline int expired(__u64 expires_ns,
+				   const struct fg_config *cfg,
+				   struct fg_stats *st)
 {
-	if (b->expires_ns && b->expires_ns <= now_ns(cfg)) {
+	if (expires_ns && expires_ns <= now_ns(cfg)) {
 		st->expired_hit++;
-		return 0;
+		return 1;
 	}
-	return 1;
+	return 0;
 }
 
-/* Counts the hit on an active entry and decides the frame's fate. */
-static __always_inline int apply_block(struct fg_block *b,
-				       const struct fg_config *cfg,
-				       struct fg_stats *st, __u32 bytes)
+/* The frame's fate once an active entry matched. */
+static __always_inline int verdict(const struct fg_config *cfg,
+				   struct fg_stats *st)
 {
-	__sync_fetch_and_add(&b->packets, 1);
-	__sync_fetch_and_add(&b->bytes, bytes);
 	if (cfg->flags & FG_CFG_DRY_RUN) {
 		st->dry_run_drop++;
 		return XDP_PASS;
@@ -125,92 +141,169 @@ static __always_inline int apply_block(struct fg_block *b,
 	return XDP_DROP;
 }
 
-/* May slot hold an exact entry? A missing slot cannot happen (the index
- * is below FG_FILTER_SLOTS by construction); it means "look it up".
+/* Prefixes are few and looked up through a call; they count their hits
+ * in the trie's value, atomically.
  */
-static __always_inline int filter_hit(__u32 slot)
+static __always_inline int apply_prefix(struct fg_block *b,
+					const struct fg_config *cfg,
+					struct fg_stats *st, __u32 bytes)
 {
-	__u32 elem = slot / FG_FILTER_PER_ELEM;
-	struct fg_filter_elem *e = bpf_map_lookup_elem(&fg_block_filter,
-						       &elem);
-
-	return !e || e->n[slot % FG_FILTER_PER_ELEM];
+	__sync_fetch_and_add(&b->packets, 1);
+	__sync_fetch_and_add(&b->bytes, bytes);
+	return verdict(cfg, st);
 }
 
-/* The active entry for addr: the exact one, else the longest prefix. An
- * expired exact entry must not hide a prefix that covers the address.
- */
-static __always_inline struct fg_block *
-lookup_v4(struct fg_config *cfg, struct fg_stats *st, __u32 addr)
+static __always_inline int apply_exact(__u32 id, const struct fg_config *cfg,
+				       struct fg_stats *st, __u32 bytes)
 {
-	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v4, &addr);
-	struct fg_lpm_v4_key k;
+	struct fg_hits *h = bpf_map_lookup_elem(&fg_block_hits, &id);
 
-	if (b && block_active(b, cfg, st))
-		return b;
-	if (!cfg->n_prefix_v4)
-		return NULL;
-	k.prefixlen = 32;
-	k.addr = addr;
-	b = bpf_map_lookup_elem(&fg_block_net4, &k);
-	return b && block_active(b, cfg, st) ? b : NULL;
+	if (h) {
+		h->packets++;
+		h->bytes += bytes;
+	}
+	return verdict(cfg, st);
+}
+
+/* The first entry of the chain slot leads to, + 1; 0 when it has none. */
+static __always_inline __u32 index_head(const struct fg_index *ix, __u32 slot)
+{
+	return ix->head[slot & (FG_INDEX_SLOTS - 1)];
+}
+
+/* Walks the chain from head for the entry of (family, w0, w1), the
+ * address as two 64-bit words (IPv4: w0 holds it, w1 is 0). Returns the
+ * entry + 1, or 0; *expires gets its expiry.
+ */
+static __always_inline __u32 index_find(__u32 head, __u8 family, __u64 w0,
+					__u64 w1, __u64 *expires)
+{
+	struct fg_exact *e;
+	__u32 id, found = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FG_INDEX_CHAIN; i++) {
+		id = head - 1;
+		e = head ? bpf_map_lookup_elem(&fg_block_exact, &id) : NULL;
+		if (!e)
+			break;
+		if (e->family == family && *(__u64 *)e->addr == w0 &&
+		    *(__u64 *)(e->addr + 8) == w1) {
+			*expires = e->expires_ns;
+			found = head;
+			break;
+		}
+		head = e->next;
+	}
+	return found;
+}
+
+/* An IPv4 address as the first word of fg_exact.addr holds it. */
+static __always_inline __u64 v4_word(__u32 addr)
+{
+	__u64 w = 0;
+
+	__builtin_memcpy(&w, &addr, 4);
+	return w;
+}
+
+/* The active exact entry of one address + 1, or 0. */
+static __always_inline __u32 exact_active(const struct fg_config *cfg,
+					  struct fg_stats *st, __u32 head,
+					  __u8 family, __u64 w0, __u64 w1)
+{
+	__u64 expires = 0;
+	__u32 found;
+
+	found = index_find(head, family, w0, w1, &expires);
+	if (!found || expired(expires, cfg, st))
+		return 0;
+	return found;
 }
 
 static __always_inline struct fg_block *
-lookup_v6(struct fg_config *cfg, struct fg_stats *st,
+prefix_v4(const struct fg_config *cfg, struct fg_stats *st, __u32 addr)
+{
+	struct fg_lpm_v4_key k = { .prefixlen = 32, .addr = addr };
+	struct fg_block *b = bpf_map_lookup_elem(&fg_block_net4, &k);
+
+	return b && !expired(b->expires_ns, cfg, st) ? b : NULL;
+}
+
+static __always_inline struct fg_block *
+prefix_v6(const struct fg_config *cfg, struct fg_stats *st,
 	  const struct in6_addr *addr)
 {
-	struct fg_block *b = bpf_map_lookup_elem(&fg_block_v6, addr);
 	struct fg_lpm_v6_key k;
+	struct fg_block *b;
 
-	if (b && block_active(b, cfg, st))
-		return b;
-	if (!cfg->n_prefix_v6)
-		return NULL;
 	k.prefixlen = 128;
 	__builtin_memcpy(k.addr, addr, 16);
 	b = bpf_map_lookup_elem(&fg_block_net6, &k);
-	return b && block_active(b, cfg, st) ? b : NULL;
+	return b && !expired(b->expires_ns, cfg, st) ? b : NULL;
 }
 
+/* Exact entries first, source then destination, then the longest prefix
+ * of either: an expired exact entry must not hide a prefix that covers
+ * the address.
+ */
 static __always_inline int check_v4(struct fg_config *cfg,
-				    struct fg_stats *st, __u32 saddr,
+				    struct fg_stats *st,
+				    const struct fg_index *ix, __u32 saddr,
 				    __u32 daddr, __u32 bytes)
 {
+	__u32 hs = index_head(ix, fg_index_slot_v4(cfg->index_key, saddr));
+	__u32 hd = index_head(ix, fg_index_slot_v4(cfg->index_key, daddr));
 	struct fg_block *b;
+	__u32 found = 0;
 
-	/* The usual frame: neither address can have an exact entry and no
-	 * prefix is blocked, so there is nothing to look up. One exit, so
-	 * the verifier sees one state more, not one per lookup.
+	/* The usual frame: no entry shares a head with either address and
+	 * no prefix is blocked. One exit, so the verifier sees one state
+	 * more, not one per lookup.
 	 */
-	if (!cfg->n_prefix_v4 && !filter_hit(fg_filter_slot_v4(saddr)) &&
-	    !filter_hit(fg_filter_slot_v4(daddr)))
+	if (!hs && !hd && !cfg->n_prefix_v4)
 		return XDP_PASS;
-	b = lookup_v4(cfg, st, saddr);
-	if (!b)
-		b = lookup_v4(cfg, st, daddr);
-	if (!b)
+	if (hs)
+		found = exact_active(cfg, st, hs, FG_EXACT_V4, v4_word(saddr), 0);
+	if (!found && hd)
+		found = exact_active(cfg, st, hd, FG_EXACT_V4, v4_word(daddr), 0);
+	if (found)
+		return apply_exact(found - 1, cfg, st, bytes);
+	if (!cfg->n_prefix_v4)
 		return XDP_PASS;
-	return apply_block(b, cfg, st, bytes);
+	b = prefix_v4(cfg, st, saddr);
+	if (!b)
+		b = prefix_v4(cfg, st, daddr);
+	return b ? apply_prefix(b, cfg, st, bytes) : XDP_PASS;
 }
 
 static __always_inline int check_v6(struct fg_config *cfg,
 				    struct fg_stats *st,
+				    const struct fg_index *ix,
 				    const struct in6_addr *saddr,
 				    const struct in6_addr *daddr, __u32 bytes)
 {
+	const __u64 *s = (const __u64 *)saddr, *d = (const __u64 *)daddr;
+	__u32 hs = index_head(ix, fg_index_slot_v6(cfg->index_key, s[0], s[1]));
+	__u32 hd = index_head(ix, fg_index_slot_v6(cfg->index_key, d[0], d[1]));
 	struct fg_block *b;
+	__u32 found = 0;
 
-	if (!cfg->n_prefix_v6 &&
-	    !filter_hit(fg_filter_slot_v6(saddr->in6_u.u6_addr32)) &&
-	    !filter_hit(fg_filter_slot_v6(daddr->in6_u.u6_addr32)))
+	if (!hs && !hd && !cfg->n_prefix_v6)
 		return XDP_PASS;
-	b = lookup_v6(cfg, st, saddr);
-	if (!b)
-		b = lookup_v6(cfg, st, daddr);
-	if (!b)
+	if (hs)
+		found = exact_active(cfg, st, hs, FG_EXACT_V6, s[0], s[1]);
+	if (!found && hd)
+		found = exact_active(cfg, st, hd, FG_EXACT_V6, d[0], d[1]);
+	if (found)
+		return apply_exact(found - 1, cfg, st, bytes);
+	if (!cfg->n_prefix_v6)
 		return XDP_PASS;
-	return apply_block(b, cfg, st, bytes);
+	b = prefix_v6(cfg, st, saddr);
+	if (!b)
+		b = prefix_v6(cfg, st, daddr);
+	return b ? apply_prefix(b, cfg, st, bytes) : XDP_PASS;
 }
 
 static __always_inline int is_dns_port(const struct fg_config *cfg, __u16 port)
@@ -594,13 +687,15 @@ int fluxguard_xdp(struct xdp_md *ctx)
 	};
 	__u32 bytes = c.end - c.pos, key = 0;
 	struct fg_config *cfg;
+	struct fg_index *ix;
 	struct fg_stats *st;
 	__u16 proto;
 	int l4;
 
 	st = bpf_map_lookup_elem(&fg_stats, &key);
 	cfg = bpf_map_lookup_elem(&fg_config, &key);
-	if (!st || !cfg)
+	ix = bpf_map_lookup_elem(&fg_block_index, &key);
+	if (!st || !cfg || !ix)
 		return XDP_PASS;
 	st->packets++;
 
@@ -613,7 +708,7 @@ int fluxguard_xdp(struct xdp_md *ctx)
 			st->l3_short++;
 			goto pass;
 		}
-		if (check_v4(cfg, st, saddr, daddr, bytes) == XDP_DROP)
+		if (check_v4(cfg, st, ix, saddr, daddr, bytes) == XDP_DROP)
 			return XDP_DROP;
 		if (l4 < 0) {
 			st->fragments++;
@@ -633,7 +728,7 @@ int fluxguard_xdp(struct xdp_md *ctx)
 		}
 		saddr = ip6->saddr;
 		daddr = ip6->daddr;
-		if (check_v6(cfg, st, &saddr, &daddr, bytes) == XDP_DROP)
+		if (check_v6(cfg, st, ix, &saddr, &daddr, bytes) == XDP_DROP)
 			return XDP_DROP;
 		if (l4 < 0) {
 			st->fragments++;

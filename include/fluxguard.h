@@ -213,8 +213,9 @@ struct fg_stats {
 };
 #undef FG_COUNTER_FIELD
 
-/* Block map keys. Exact addresses live in hash maps (one lookup, flat in
- * the number of entries); prefixes shorter than a host live in LPM tries.
+/* Block map keys. Exact addresses have a record in a hash map (what
+ * operators dump) and an entry in the exact index (what the program
+ * reads); prefixes shorter than a host live in LPM tries.
  */
 struct fg_v4_key {
 	__u32 addr;		/* network byte order */
@@ -224,36 +225,96 @@ struct fg_v6_key {
 	__u8 addr[16];
 };
 
-/* The block filter: a counting filter in front of the exact maps. Slot
- * fg_filter_slot(addr) counts the exact entries (IPv4 and IPv6 alike) that
- * hash to it, so a zero slot proves an address has no exact entry and the
- * program skips the hash lookup, a call into the kernel that costs more
- * than the rest of the pass path. Userspace raises a slot before it adds
- * an entry and lowers it after it removes one: a count may run high (a
- * wasted lookup), never low (a block not enforced).
+/* The exact index. A hash-map lookup is a call into the kernel, the
+ * dearest step of the drop path on a kernel with return-thunk
+ * mitigations (about 20 ns here); array lookups are inlined by the
+ * verifier. So the program finds exact entries through two arrays:
+ * fg_block_index maps a seeded hash of the address (fg_index_slot_v4/v6)
+ * to the first entry of a chain in fg_block_exact, and each entry names
+ * the next. Userspace (user/blocks.c) keeps both in step with the
+ * records in fg_block_v4/v6, under a lock, and publishes an entry
+ * before the head that leads to it.
  */
-#define FG_FILTER_BITS		20	/* 4 MiB; ~9% of slots set at 100k */
-#define FG_FILTER_SLOTS		(1U << FG_FILTER_BITS)
-/* Counters per array element, a cache line: array values are padded to
- * 8 bytes each, so one counter an element would double the size. 32
- * bits, as no slot can count more entries than the maps hold.
+#define FG_INDEX_BITS		19	/* 2 MiB of heads; 7 in 10 free when full */
+#define FG_INDEX_SLOTS		(1U << FG_INDEX_BITS)
+/* Entries the program walks from one head. With 2^19 heads and at most
+ * FG_EXACT_MAX entries a ninth entry on one head has odds of about one
+ * in ten thousand even in a full index (the hash is seeded per
+ * installation); a writer refuses it (-ENOSPC) rather than let the
+ * program miss it.
  */
-#define FG_FILTER_PER_ELEM	16
+#define FG_INDEX_CHAIN		8
 
-struct fg_filter_elem {
-	__u32 n[FG_FILTER_PER_ELEM];
+/* All heads in one array element: the program looks the map up once per
+ * frame and then reads a head with one load. An array value may not
+ * exceed KMALLOC_MAX_SIZE (4 MiB on x86-64).
+ */
+struct fg_index {
+	__u32 head[FG_INDEX_SLOTS];	/* entry + 1; 0: none */
 };
-/* Fibonacci hashing: the top bits of the product depend on every bit. */
-#define FG_FILTER_MULT		0x9e3779b1U
 
-static inline __u32 fg_filter_slot_v4(__u32 addr)
+/* Entry families; 0 marks a free entry. */
+#define FG_EXACT_V4		4
+#define FG_EXACT_V6		6
+
+/* What the program needs of an exact block: the address to compare and
+ * the expiry; the rest of the entry lives in its record.
+ */
+struct fg_exact {
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, the rest zero */
+	__u64 expires_ns;	/* as in the record: CLOCK_MONOTONIC, 0 never */
+	__u32 next;		/* next entry of the chain + 1; 0 ends it */
+	__u8 family;		/* FG_EXACT_V4, FG_EXACT_V6, or 0 when free */
+	__u8 pad[3];
+};
+
+/* Hits on an exact entry, per CPU: one shared counter would bounce its
+ * cache line between the CPUs that drop the same flood.
+ */
+struct fg_hits {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* The head of an address: multiply-shift by odd numbers drawn once per
+ * installation (fg_config.index_key), after an xor-shift. Multiply-shift
+ * alone spreads random keys well but lines up addresses that count up in
+ * one byte (a /24 read in network order) on a few heads; the xor-shift,
+ * a bijection, moves every byte into the bits the multiply spreads. An
+ * attacker who chooses the addresses of his answers cannot aim them at
+ * one head without the keys. The fixed bases keep a zeroed config usable
+ * (tests, benchmarks).
+ */
+#define FG_INDEX_BASE0		0x9e3779b97f4a7c15ULL
+#define FG_INDEX_BASE1		0xc2b2ae3d27d4eb4fULL
+#define FG_INDEX_BASE2		0x165667b19e3779f9ULL
+#define FG_INDEX_KEYS		3
+#define FG_INDEX_SHIFT		29
+
+static inline __u64 fg_index_mult(__u64 key, __u64 base)
 {
-	return (addr * FG_FILTER_MULT) >> (32 - FG_FILTER_BITS);
+	return (key ^ base) | 1;
 }
 
-static inline __u32 fg_filter_slot_v6(const __u32 w[4])
+static inline __u32 fg_index_slot_v4(const __u64 key[FG_INDEX_KEYS],
+				     __u32 addr)
 {
-	return fg_filter_slot_v4(w[0] ^ w[1] ^ w[2] ^ w[3]);
+	__u64 h = (__u64)(addr ^ (addr >> 16)) *
+		  fg_index_mult(key[0], FG_INDEX_BASE0);
+
+	return h >> (64 - FG_INDEX_BITS);
+}
+
+/* w0, w1: the address as two 64-bit words, in memory order. */
+static inline __u32 fg_index_slot_v6(const __u64 key[FG_INDEX_KEYS],
+				     __u64 w0, __u64 w1)
+{
+	__u64 h = (w0 ^ (w0 >> 32)) * fg_index_mult(key[1], FG_INDEX_BASE1);
+
+	h ^= w1;
+	h ^= h >> FG_INDEX_SHIFT;
+	h *= fg_index_mult(key[2], FG_INDEX_BASE2);
+	return h >> (64 - FG_INDEX_BITS);
 }
 
 struct fg_lpm_v4_key {
@@ -317,9 +378,11 @@ enum fg_block_reason {
 	FG_REASON_IMPORT = 5,
 };
 
-/* Value of every block map. expires_ns uses CLOCK_MONOTONIC (what
- * bpf_ktime_get_ns returns); 0 never expires. Hit counters are updated
- * atomically by the program.
+/* Value of the prefix tries and of the domain rules, and what userspace
+ * hands around for any block. expires_ns uses CLOCK_MONOTONIC (what
+ * bpf_ktime_get_ns returns); 0 never expires. The program updates the hit
+ * counters of prefixes and rules atomically; those of exact entries come
+ * from fg_block_hits.
  */
 struct fg_block {
 	__u64 expires_ns;
@@ -329,6 +392,21 @@ struct fg_block {
 	__u32 score;		/* verdict score x 100, 0 for manual entries */
 	__u8 reason;		/* enum fg_block_reason */
 	__u8 pad[3];
+	char domain[FG_BLOCK_LABEL_LEN];
+};
+
+/* Value of fg_block_v4 and fg_block_v6: the record of an exact block.
+ * The program reads the entry in fg_block_exact named here, and counts
+ * its hits in fg_block_hits under the same number, per CPU.
+ */
+struct fg_host_block {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC; 0 never expires */
+	__u64 created_ns;
+	__u32 score;		/* verdict score x 100, 0 for manual entries */
+	__u8 reason;		/* enum fg_block_reason */
+	__u8 pad[3];
+	__u32 exact;		/* entry in fg_block_exact and fg_block_hits */
+	__u32 pad2;
 	char domain[FG_BLOCK_LABEL_LEN];
 };
 
@@ -348,6 +426,7 @@ struct fg_config {
 	__u32 n_names;		/* entries in fg_block_name: 0 skips hashing */
 	__u8 sinkhole_v4[4];	/* what rewritten A records say */
 	__u8 sinkhole_v6[16];	/* what rewritten AAAA records say */
+	__u64 index_key[FG_INDEX_KEYS];	/* seeds of the exact index's hash */
 };
 
 /* Map names as an operator sees them under /sys/fs/bpf/fluxguard/ (BPF
@@ -362,7 +441,9 @@ struct fg_config {
 #define FG_MAP_BLOCK_NET4	"fg_block_net4"
 #define FG_MAP_BLOCK_NET6	"fg_block_net6"
 #define FG_MAP_BLOCK_NAME	"fg_block_name"
-#define FG_MAP_BLOCK_FILTER	"fg_block_filter"
+#define FG_MAP_BLOCK_INDEX	"fg_block_index"
+#define FG_MAP_BLOCK_EXACT	"fg_block_exact"
+#define FG_MAP_BLOCK_HITS	"fg_block_hits"
 
 /* Capacities. The exact maps hold auto-blocks, the tries hand-written and
  * feed prefixes, which are few.
@@ -370,10 +451,17 @@ struct fg_config {
 #define FG_BLOCK_V4_MAX		131072
 #define FG_BLOCK_V6_MAX		65536
 #define FG_BLOCK_NET_MAX	16384
+/* Entries of the exact index: one per record of either hash map. */
+#define FG_EXACT_MAX		(FG_BLOCK_V4_MAX + FG_BLOCK_V6_MAX)
 /* Domain rules: verdicts and feeds; a large threat feed has tens of
  * thousands of names.
  */
 #define FG_BLOCK_NAME_MAX	131072
+_Static_assert(sizeof(struct fg_exact) == 32, "fg_exact layout changed");
+_Static_assert(sizeof(struct fg_index) <= (4 << 20), "over KMALLOC_MAX_SIZE");
+_Static_assert(__builtin_offsetof(struct fg_config, index_key) == 72,
+	       "fg_config layout changed");
+
 /* Ring buffer size: at about 2.6 KiB an event, 8 MiB buffers ~3000
  * responses, a few milliseconds of a 1 M/s burst while the consumer wakes.
  */

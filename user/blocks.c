@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Block entries: the one place that knows which map an address or prefix
- * belongs in, and how the program's clock relates to the wall clock.
+ * belongs in, how the exact index follows the records of exact blocks,
+ * and how the program's clock relates to the wall clock.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "blocks.h"
 
@@ -53,8 +56,8 @@ static bool is_host(const struct fg_cidr *p)
 }
 
 /* Picks the map and builds its key for p. */
-static int block_key(const struct fg_maps *m, const struct fg_cidr *p,
-		     void *key, int *fd)
+static void block_key(const struct fg_maps *m, const struct fg_cidr *p,
+		      void *key, int *fd)
 {
 	bool v4 = p->family == AF_INET;
 
@@ -68,7 +71,6 @@ static int block_key(const struct fg_maps *m, const struct fg_cidr *p,
 		memcpy(k->addr, p->bytes, v4 ? 4 : 16);
 		*fd = v4 ? m->block_net4 : m->block_net6;
 	}
-	return 0;
 }
 
 /* Tells the program whether the tries hold anything: an empty trie is
@@ -96,47 +98,344 @@ static int update_prefix_counts(const struct fg_maps *m)
 	return 0;
 }
 
-static __u32 filter_slot(const struct fg_cidr *p)
+/* ---- the exact index ----
+ *
+ * Every exact block has a record in fg_block_v4/v6 (what operators see,
+ * and what userspace walks) and an entry in fg_block_exact reached from
+ * its head in fg_block_index (what the program reads). The record is
+ * written first and removed last, so the index never holds an entry the
+ * records do not know, except for a moment inside one of these calls;
+ * fg_block_index_repair() puts right what a writer that died in that
+ * moment left.
+ *
+ * Readers (the program, on every CPU) take no lock, so an entry is
+ * written whole before the head or the link that leads to it, and a
+ * removed entry keeps its link to the next one: a reader standing on it
+ * walks on. An entry is reused only once the allocator has gone round
+ * every other free one. A reader that still stands on it then (a window
+ * of nanoseconds, after millions of other allocations) may walk into
+ * another chain and miss its address for one frame; it can never match
+ * an address that is not blocked.
+ */
+
+static int lock_writers(const struct fg_maps *m)
 {
-	__u32 w[4];
+	if (m->write_lock < 0)
+		return 0;
+	while (flock(m->write_lock, LOCK_EX))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void unlock_writers(const struct fg_maps *m)
+{
+	if (m->write_lock >= 0)
+		flock(m->write_lock, LOCK_UN);
+}
+
+static int index_keys(const struct fg_maps *m, __u64 key[FG_INDEX_KEYS])
+{
+	struct fg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
+		return -errno;
+	memcpy(key, cfg.index_key, sizeof(cfg.index_key));
+	return 0;
+}
+
+static __u8 exact_family(const struct fg_cidr *p)
+{
+	return p->family == AF_INET ? FG_EXACT_V4 : FG_EXACT_V6;
+}
+
+/* The address as the program compares it: IPv4 in the first 4 bytes. */
+static void exact_addr(const struct fg_cidr *p, __u8 addr[16])
+{
+	memset(addr, 0, 16);
+	memcpy(addr, p->bytes, p->family == AF_INET ? 4 : 16);
+}
+
+static __u32 host_slot(const __u64 key[FG_INDEX_KEYS], const struct fg_cidr *p)
+{
+	__u64 w[2];
+	__u32 a;
 
 	if (p->family == AF_INET) {
-		memcpy(w, p->bytes, 4);
-		return fg_filter_slot_v4(w[0]);
+		memcpy(&a, p->bytes, 4);
+		return fg_index_slot_v4(key, a);
 	}
 	memcpy(w, p->bytes, 16);
-	return fg_filter_slot_v6(w);
+	return fg_index_slot_v6(key, w[0], w[1]);
 }
 
-/* Writers in several processes (run, block, unblock) share the mapping. */
-static void filter_add(const struct fg_maps *m, const struct fg_cidr *p,
-		       __s32 delta)
+/* An entry number + 1 as the index stores it, or 0 if it is none. */
+static __u32 valid_ref(__u32 ref)
 {
-	if (m->filter)
-		__atomic_fetch_add(&m->filter[filter_slot(p)], (__u32)delta,
-				   __ATOMIC_SEQ_CST);
+	return ref && ref <= FG_EXACT_MAX ? ref : 0;
 }
 
-/* An exact entry: the filter slot is raised before the entry exists and
- * stays raised only if this call created it, so the program never skips
- * the lookup of an entry that is in the map.
+struct chain_pos {
+	__u32 cur;	/* the entry + 1, or 0 when not found */
+	__u32 prev;	/* the entry before it + 1, or 0 when it is the head */
+	__u32 len;	/* entries on the chain when not found */
+};
+
+/* Looks for the entry of (family, addr) on the chain at slot. */
+static void chain_find(const struct fg_maps *m, __u32 slot, __u8 family,
+		       const __u8 addr[16], struct chain_pos *pos)
+{
+	__u32 cur = valid_ref(__atomic_load_n(&m->index[slot],
+					      __ATOMIC_ACQUIRE));
+	__u32 prev = 0, n = 0;
+
+	/* The bound only guards against a damaged chain. */
+	while (cur && n < FG_EXACT_MAX) {
+		const struct fg_exact *e = &m->exact[cur - 1];
+
+		if (e->family == family && !memcmp(e->addr, addr, 16)) {
+			pos->cur = cur;
+			pos->prev = prev;
+			return;
+		}
+		prev = cur;
+		cur = valid_ref(e->next);
+		n++;
+	}
+	pos->cur = 0;
+	pos->prev = 0;
+	pos->len = n;
+}
+
+/* Where the allocator looks next: free entries are taken in turn. */
+static __u32 alloc_next;
+
+static int exact_alloc(const struct fg_maps *m)
+{
+	__u32 n, id;
+
+	for (n = 0; n < FG_EXACT_MAX; n++) {
+		id = (alloc_next + n) % FG_EXACT_MAX;
+		if (!__atomic_load_n(&m->exact[id].family, __ATOMIC_ACQUIRE)) {
+			alloc_next = id + 1;
+			return id;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int hits_reset(const struct fg_maps *m, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fg_hits *zero;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(m->block_hits, &id, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
+/* The hits of entry id, summed over the CPUs. */
+static int hits_sum(const struct fg_maps *m, __u32 id, __u64 *packets,
+		    __u64 *bytes)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, err = 0;
+	struct fg_hits *per;
+
+	*packets = *bytes = 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->block_hits, &id, per)) {
+		err = -errno;
+	} else {
+		for (i = 0; i < ncpu; i++) {
+			*packets += per[i].packets;
+			*bytes += per[i].bytes;
+		}
+	}
+	free(per);
+	return err;
+}
+
+/* Writes entry id whole, then the head that leads to it. */
+static void exact_link(const struct fg_maps *m, __u32 slot, __u32 id,
+		       __u8 family, const __u8 addr[16], __u64 expires_ns)
+{
+	struct fg_exact *e = &m->exact[id];
+
+	memcpy(e->addr, addr, 16);
+	e->expires_ns = expires_ns;
+	e->next = valid_ref(m->index[slot]);
+	__atomic_store_n(&e->family, family, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->index[slot], id + 1, __ATOMIC_RELEASE);
+}
+
+/* Takes pos->cur off its chain; its own link stays, for a reader
+ * standing on it.
  */
+static void exact_detach(const struct fg_maps *m, __u32 slot,
+			 const struct chain_pos *pos)
+{
+	__u32 next = valid_ref(m->exact[pos->cur - 1].next);
+
+	if (pos->prev)
+		__atomic_store_n(&m->exact[pos->prev - 1].next, next,
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&m->index[slot], next, __ATOMIC_RELEASE);
+}
+
+static void exact_unlink(const struct fg_maps *m, __u32 slot,
+			 const struct chain_pos *pos)
+{
+	exact_detach(m, slot, pos);
+	__atomic_store_n(&m->exact[pos->cur - 1].family, 0, __ATOMIC_RELEASE);
+}
+
+static void to_host(const struct fg_block *v, __u32 id,
+		    struct fg_host_block *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->expires_ns = v->expires_ns;
+	h->created_ns = v->created_ns;
+	h->score = v->score;
+	h->reason = v->reason;
+	h->exact = id;
+	memcpy(h->domain, v->domain, sizeof(h->domain));
+}
+
+static void from_host(const struct fg_host_block *h, struct fg_block *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->expires_ns = h->expires_ns;
+	v->created_ns = h->created_ns;
+	v->score = h->score;
+	v->reason = h->reason;
+	memcpy(v->domain, h->domain, sizeof(v->domain));
+}
+
+/* Brings the index in line with the record of p, which the caller has
+ * just read (or not found: have_rec false) and is about to write with
+ * h: finds or makes the entry, and returns its number. Call with the
+ * writers' lock held, and write the record before exact_publish().
+ */
+struct host_change {
+	__u32 slot;
+	struct chain_pos pos;
+	__u8 family;
+	__u8 addr[16];
+	int id;
+};
+
+static int host_prepare(const struct fg_maps *m, const __u64 *key,
+			const struct fg_cidr *p, bool have_rec,
+			const struct fg_host_block *old, struct host_change *c)
+{
+	c->family = exact_family(p);
+	exact_addr(p, c->addr);
+	c->slot = host_slot(key, p);
+	chain_find(m, c->slot, c->family, c->addr, &c->pos);
+	if (c->pos.cur) {
+		c->id = c->pos.cur - 1;
+		/* An entry the records did not know starts counting anew. */
+		return have_rec ? 0 : hits_reset(m, c->id);
+	}
+	if (c->pos.len >= FG_INDEX_CHAIN)
+		return -ENOSPC;
+	if (have_rec && old->exact < FG_EXACT_MAX &&
+	    !m->exact[old->exact].family)
+		c->id = old->exact;
+	else
+		c->id = exact_alloc(m);
+	if (c->id < 0)
+		return c->id;
+	return hits_reset(m, c->id);
+}
+
+static void exact_publish(const struct fg_maps *m, const struct host_change *c,
+			  __u64 expires_ns)
+{
+	if (c->pos.cur)
+		__atomic_store_n(&m->exact[c->id].expires_ns, expires_ns,
+				 __ATOMIC_RELEASE);
+	else
+		exact_link(m, c->slot, c->id, c->family, c->addr, expires_ns);
+}
+
 static int put_host(const struct fg_maps *m, const struct fg_cidr *p,
 		    int fd, const void *key, const struct fg_block *v)
 {
-	for (;;) {
-		filter_add(m, p, 1);
-		if (!bpf_map_update_elem(fd, key, v, BPF_NOEXIST))
-			return 0;
-		filter_add(m, p, -1);
-		if (errno != EEXIST)
-			return -errno;
-		if (!bpf_map_update_elem(fd, key, v, BPF_EXIST))
-			return 0;
-		/* Removed meanwhile by another writer: add it anew. */
-		if (errno != ENOENT)
-			return -errno;
+	struct fg_host_block h, old;
+	__u64 ikey[FG_INDEX_KEYS] = { 0 };
+	struct host_change c;
+	bool have_rec;
+	int err;
+
+	if (!m->index) {
+		to_host(v, 0, &h);
+		return bpf_map_update_elem(fd, key, &h, BPF_ANY) ? -errno : 0;
 	}
+	err = lock_writers(m);
+	if (err)
+		return err;
+	err = index_keys(m, ikey);
+	if (err)
+		goto out;
+	have_rec = !bpf_map_lookup_elem(fd, key, &old);
+	err = host_prepare(m, ikey, p, have_rec, &old, &c);
+	if (err)
+		goto out;
+	to_host(v, c.id, &h);
+	if (bpf_map_update_elem(fd, key, &h, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	exact_publish(m, &c, v->expires_ns);
+out:
+	unlock_writers(m);
+	return err;
+}
+
+static int del_host(const struct fg_maps *m, const struct fg_cidr *p, int fd,
+		    const void *key)
+{
+	__u64 ikey[FG_INDEX_KEYS] = { 0 };
+	struct chain_pos pos;
+	__u8 addr[16];
+	__u32 slot;
+	int err;
+
+	if (!m->index)
+		return bpf_map_delete_elem(fd, key) ? -errno : 0;
+	err = lock_writers(m);
+	if (err)
+		return err;
+	err = index_keys(m, ikey);
+	if (err)
+		goto out;
+	exact_addr(p, addr);
+	slot = host_slot(ikey, p);
+	chain_find(m, slot, exact_family(p), addr, &pos);
+	/* The index first: the entry stops being enforced before its
+	 * record goes.
+	 */
+	if (pos.cur)
+		exact_unlink(m, slot, &pos);
+	if (bpf_map_delete_elem(fd, key))
+		err = errno == ENOENT && pos.cur ? 0 : -errno;
+out:
+	unlock_writers(m);
+	return err;
 }
 
 int fg_block_put(const struct fg_maps *m, const struct fg_cidr *p,
@@ -157,26 +456,27 @@ int fg_block_put(const struct fg_maps *m, const struct fg_cidr *p,
 int fg_block_get(const struct fg_maps *m, const struct fg_cidr *p,
 		 struct fg_block *v)
 {
-	struct fg_lpm_v6_key key;
+	struct fg_lpm_v6_key key, cur, next;
+	struct fg_host_block h;
+	void *prev = NULL;
 	int fd;
 
 	memset(&key, 0, sizeof(key));
 	block_key(m, p, &key, &fd);
-	if (is_host(p))
-		return bpf_map_lookup_elem(fd, &key, v) ? -errno : 0;
+	if (is_host(p)) {
+		if (bpf_map_lookup_elem(fd, &key, &h))
+			return -errno;
+		from_host(&h, v);
+		if (m->index)
+			hits_sum(m, h.exact, &v->packets, &v->bytes);
+		return 0;
+	}
 	/* A trie lookup returns the longest match; insist on this prefix. */
-	{
-		struct fg_lpm_v6_key cur, next;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			if (!memcmp(&next, &key, p->family == AF_INET ?
-				    8 : sizeof(key)))
-				return bpf_map_lookup_elem(fd, &next, v) ?
-				       -errno : 0;
-			cur = next;
-			prev = &cur;
-		}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!memcmp(&next, &key, p->family == AF_INET ? 8 : sizeof(key)))
+			return bpf_map_lookup_elem(fd, &next, v) ? -errno : 0;
+		cur = next;
+		prev = &cur;
 	}
 	return -ENOENT;
 }
@@ -188,57 +488,159 @@ int fg_block_del(const struct fg_maps *m, const struct fg_cidr *p)
 
 	memset(&key, 0, sizeof(key));
 	block_key(m, p, &key, &fd);
+	if (is_host(p))
+		return del_host(m, p, fd, &key);
 	if (bpf_map_delete_elem(fd, &key))
 		return -errno;
-	if (!is_host(p))
-		return update_prefix_counts(m);
-	filter_add(m, p, -1);
+	return update_prefix_counts(m);
+}
+
+/* One record of an exact block, during the repair. */
+static int repair_one(const struct fg_maps *m, const __u64 *key, int fd,
+		      const void *rkey, const struct fg_cidr *p,
+		      struct fg_host_block *h, __u8 *used, int *fixed)
+{
+	struct host_change c;
+	int err;
+
+	err = host_prepare(m, key, p, true, h, &c);
+	if (err)
+		return err;
+	if (!c.pos.cur || h->exact != (__u32)c.id) {
+		h->exact = c.id;
+		if (bpf_map_update_elem(fd, rkey, h, BPF_EXIST))
+			return -errno;
+		(*fixed)++;
+	}
+	if (!c.pos.cur || m->exact[c.id].expires_ns != h->expires_ns) {
+		exact_publish(m, &c, h->expires_ns);
+		(*fixed)++;
+	}
+	used[c.id] = 1;
 	return 0;
 }
 
-struct filter_need {
-	__u32 *need;
-};
-
-static int count_need(const struct fg_cidr *p, const struct fg_block *v,
-		      void *ctx)
+static int repair_map(const struct fg_maps *m, const __u64 *key, int fd,
+		      int family, __u8 *used, int *fixed)
 {
-	struct filter_need *f = ctx;
+	__u8 k[16], next[16];
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct fg_host_block h;
+	struct fg_cidr p;
+	void *prev = NULL;
+	int err;
 
-	if (is_host(p))
-		f->need[filter_slot(p)]++;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(k, next, sizeof(k));
+		prev = k;
+		if (bpf_map_lookup_elem(fd, k, &h))
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.family = family;
+		p.len = alen * 8;
+		memcpy(p.bytes, k, alen);
+		err = repair_one(m, key, fd, k, &p, &h, used, fixed);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
-int fg_block_filter_repair(const struct fg_maps *m)
+/* Does entry ref belong on the chain at slot? */
+static bool belongs(const struct fg_maps *m, const __u64 *key, __u32 slot,
+		    __u32 ref, const __u8 *used)
 {
-	struct filter_need f;
-	int raised = 0, err;
-	__u32 have;
+	const struct fg_exact *e = &m->exact[ref - 1];
+	struct fg_cidr p;
 
-	if (!m->filter)
-		return 0;
-	f.need = calloc(FG_FILTER_SLOTS, sizeof(*f.need));
-	if (!f.need)
-		return -ENOMEM;
-	err = fg_block_foreach(m, count_need, &f);
-	for (__u32 i = 0; !err && i < FG_FILTER_SLOTS; i++) {
-		have = __atomic_load_n(&m->filter[i], __ATOMIC_SEQ_CST);
-		if (have < f.need[i]) {
-			__atomic_fetch_add(&m->filter[i], f.need[i] - have,
-					   __ATOMIC_SEQ_CST);
-			raised++;
+	if (!e->family || !used[ref - 1])
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.family = e->family == FG_EXACT_V4 ? AF_INET : AF_INET6;
+	p.len = p.family == AF_INET ? 32 : 128;
+	memcpy(p.bytes, e->addr, p.family == AF_INET ? 4 : 16);
+	return host_slot(key, &p) == slot;
+}
+
+/* Unlinks from every chain what no record names or what sits on the
+ * wrong chain, then frees every entry no record names.
+ */
+static int sweep(const struct fg_maps *m, const __u64 *key, const __u8 *used)
+{
+	struct chain_pos pos;
+	int fixed = 0;
+	__u32 slot, id, n;
+
+	for (slot = 0; slot < FG_INDEX_SLOTS; slot++) {
+		pos.prev = 0;
+		pos.cur = valid_ref(m->index[slot]);
+		for (n = 0; pos.cur && n < FG_EXACT_MAX; n++) {
+			__u32 next = valid_ref(m->exact[pos.cur - 1].next);
+
+			/* Detached only: an entry on a foreign chain may be
+			 * on its own one too; the unused are freed below.
+			 */
+			if (belongs(m, key, slot, pos.cur, used)) {
+				pos.prev = pos.cur;
+			} else {
+				exact_detach(m, slot, &pos);
+				fixed++;
+			}
+			pos.cur = next;
+		}
+		/* A damaged chain that never ends is cut where it stands. */
+		if (pos.cur) {
+			if (pos.prev)
+				m->exact[pos.prev - 1].next = 0;
+			else
+				m->index[slot] = 0;
+			fixed++;
 		}
 	}
-	free(f.need);
-	return err ? err : raised;
+	for (id = 0; id < FG_EXACT_MAX; id++) {
+		if (m->exact[id].family && !used[id]) {
+			__atomic_store_n(&m->exact[id].family, 0,
+					 __ATOMIC_RELEASE);
+			fixed++;
+		}
+	}
+	return fixed;
 }
 
-static int walk_map(int fd, int family, bool lpm, fg_block_fn fn, void *ctx)
+int fg_block_index_repair(const struct fg_maps *m)
+{
+	__u64 key[FG_INDEX_KEYS] = { 0 };
+	int fixed = 0, err;
+	__u8 *used;
+
+	if (!m->index)
+		return 0;
+	used = calloc(FG_EXACT_MAX, 1);
+	if (!used)
+		return -ENOMEM;
+	err = lock_writers(m);
+	if (err)
+		goto out_free;
+	err = index_keys(m, key);
+	if (!err)
+		err = repair_map(m, key, m->block_v4, AF_INET, used, &fixed);
+	if (!err)
+		err = repair_map(m, key, m->block_v6, AF_INET6, used, &fixed);
+	if (!err)
+		fixed += sweep(m, key, used);
+	unlock_writers(m);
+out_free:
+	free(used);
+	return err ? err : fixed;
+}
+
+static int walk_map(const struct fg_maps *m, int fd, int family, bool lpm,
+		    bool counted, fg_block_fn fn, void *ctx)
 {
 	unsigned char key[sizeof(struct fg_lpm_v6_key)];
 	unsigned char next[sizeof(struct fg_lpm_v6_key)];
 	size_t alen = family == AF_INET ? 4 : 16;
+	struct fg_host_block h;
 	struct fg_cidr p;
 	struct fg_block v;
 	void *prev = NULL;
@@ -247,16 +649,21 @@ static int walk_map(int fd, int family, bool lpm, fg_block_fn fn, void *ctx)
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, sizeof(key));
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &v))
-			continue;	/* deleted meanwhile */
 		memset(&p, 0, sizeof(p));
 		p.family = family;
 		if (lpm) {
 			const struct fg_lpm_v6_key *k = (const void *)key;
 
+			if (bpf_map_lookup_elem(fd, key, &v))
+				continue;	/* deleted meanwhile */
 			p.len = k->prefixlen;
 			memcpy(p.bytes, k->addr, alen);
 		} else {
+			if (bpf_map_lookup_elem(fd, key, &h))
+				continue;
+			from_host(&h, &v);
+			if (counted && m->index)
+				hits_sum(m, h.exact, &v.packets, &v.bytes);
 			p.len = alen * 8;
 			memcpy(p.bytes, key, alen);
 		}
@@ -267,18 +674,33 @@ static int walk_map(int fd, int family, bool lpm, fg_block_fn fn, void *ctx)
 	return 0;
 }
 
-int fg_block_foreach(const struct fg_maps *m, fg_block_fn fn, void *ctx)
+static int walk_all(const struct fg_maps *m, bool counted, fg_block_fn fn,
+		    void *ctx)
 {
 	int err;
 
-	err = walk_map(m->block_v4, AF_INET, false, fn, ctx);
+	err = walk_map(m, m->block_v4, AF_INET, false, counted, fn, ctx);
 	if (!err)
-		err = walk_map(m->block_v6, AF_INET6, false, fn, ctx);
+		err = walk_map(m, m->block_v6, AF_INET6, false, counted, fn,
+			       ctx);
 	if (!err)
-		err = walk_map(m->block_net4, AF_INET, true, fn, ctx);
+		err = walk_map(m, m->block_net4, AF_INET, true, counted, fn,
+			       ctx);
 	if (!err)
-		err = walk_map(m->block_net6, AF_INET6, true, fn, ctx);
+		err = walk_map(m, m->block_net6, AF_INET6, true, counted, fn,
+			       ctx);
 	return err;
+}
+
+int fg_block_foreach(const struct fg_maps *m, fg_block_fn fn, void *ctx)
+{
+	return walk_all(m, false, fn, ctx);
+}
+
+int fg_block_foreach_counted(const struct fg_maps *m, fg_block_fn fn,
+			     void *ctx)
+{
+	return walk_all(m, true, fn, ctx);
 }
 
 static int count_one(const struct fg_cidr *p, const struct fg_block *v,

@@ -29,8 +29,12 @@ double fg_clock_to_epoch(const struct fg_clock *c, __u64 ns);
 /* Wall-clock now, for `run`. */
 double fg_now(void);
 
-/* Exact addresses go into the hash maps, shorter prefixes into the
- * tries (and the config is told, so the program consults them).
+/* Exact addresses get a record in the hash maps and an entry in the exact
+ * index, shorter prefixes go into the tries (and the config is told, so
+ * the program consults them). For an exact address put ignores the hit
+ * counters of v, which the program keeps per CPU, and keeps them when it
+ * renews an entry; get sums them. put fails with -ENOSPC when the index
+ * is full or the address's head already leads to FG_INDEX_CHAIN entries.
  */
 int fg_block_put(const struct fg_maps *m, const struct fg_cidr *p,
 		 const struct fg_block *v);
@@ -38,18 +42,22 @@ int fg_block_get(const struct fg_maps *m, const struct fg_cidr *p,
 		 struct fg_block *v);
 int fg_block_del(const struct fg_maps *m, const struct fg_cidr *p);
 
-/* Raises every slot of the block filter that counts fewer exact entries
- * than the maps hold, as after a writer died between its two steps or
- * with maps pinned before the filter existed. Counts that run high are
- * left: they cost a lookup, and lowering them could race a writer.
- * Returns the number of slots raised or a negative errno.
+/* Brings the exact index in line with the records, as after a writer
+ * died between its steps: a record without its entry gets one, an entry
+ * without its record goes, and expiries follow the records. Returns the
+ * number of changes made or a negative errno.
  */
-int fg_block_filter_repair(const struct fg_maps *m);
+int fg_block_index_repair(const struct fg_maps *m);
 
 typedef int (*fg_block_fn)(const struct fg_cidr *p, const struct fg_block *v,
 			   void *ctx);
-/* Calls fn for every entry; stops early when fn returns nonzero. */
+/* Calls fn for every entry; stops early when fn returns nonzero. The hit
+ * counters of exact entries are left at zero: summing them costs a call
+ * an entry, which only the _counted walk pays.
+ */
 int fg_block_foreach(const struct fg_maps *m, fg_block_fn fn, void *ctx);
+int fg_block_foreach_counted(const struct fg_maps *m, fg_block_fn fn,
+			     void *ctx);
 int fg_block_count(const struct fg_maps *m);
 
 #endif /* FG_BLOCKS_H */

@@ -143,7 +143,7 @@ int cmd_list(int argc, char **argv)
 	if (fg_maps_open_pinned(&m))
 		return FG_EXIT_FAIL;
 	fg_clock_wall(&lc.clk);
-	fg_block_foreach(&m, print_block, &lc);
+	fg_block_foreach_counted(&m, print_block, &lc);
 	fg_names_seed(&m, &lc.seed);
 	fg_name_block_foreach(&m, print_name_rule, &lc);
 	if (!lc.n && !lc.n_names)
@@ -278,7 +278,9 @@ int cmd_block(int argc, char **argv)
 	if (r) {
 		pr_warn("cannot block %s: %s%s\n", fg_cidr_str(&p, buf,
 			sizeof(buf)), strerror(-r), r == -E2BIG ?
-			" (block map full)" : "");
+			" (block map full)" : r == -ENOSPC ?
+			" (exact index full, or its head holds the most"
+			" entries it may)" : "");
 		return FG_EXIT_FAIL;
 	}
 	printf("blocked %s for %.0fs\n", fg_cidr_str(&p, buf, sizeof(buf)),

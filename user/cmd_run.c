@@ -252,6 +252,15 @@ static int write_config(const struct fg_maps *m, const struct fg_settings *s,
 	    getrandom(&cfg.name_seed, sizeof(cfg.name_seed), 0) !=
 	    sizeof(cfg.name_seed))
 		return -errno;
+	/* The index's heads depend on these: they change only with a map
+	 * that holds no entry yet.
+	 */
+	memcpy(cfg.index_key, cur.index_key, sizeof(cfg.index_key));
+	if (!cur.index_key[0] && !cur.index_key[1] && !cur.index_key[2] &&
+	    !fg_block_count(m) &&
+	    getrandom(cfg.index_key, sizeof(cfg.index_key), 0) !=
+	    sizeof(cfg.index_key))
+		return -errno;
 	if (s->n_dns_ports) {
 		memset(cfg.dns_ports, 0, sizeof(cfg.dns_ports));
 		for (i = 0; i < s->n_dns_ports && i < FG_MAX_DNS_PORTS; i++)
@@ -343,16 +352,16 @@ int cmd_run(int argc, char **argv)
 	if (!p)
 		goto out_loader;
 	if (l.adopted) {
-		int raised = fg_block_filter_repair(&l.maps);
+		int fixed = fg_block_index_repair(&l.maps);
 
-		if (raised < 0) {
+		if (fixed < 0) {
 			pr_warn("cannot check %s against the block maps: %s\n",
-				FG_MAP_BLOCK_FILTER, strerror(-raised));
+				FG_MAP_BLOCK_INDEX, strerror(-fixed));
 			goto out_pipeline;
 		}
-		if (raised)
-			pr_warn("%s was missing %d entries; raised them\n",
-				FG_MAP_BLOCK_FILTER, raised);
+		if (fixed)
+			pr_warn("%s did not match the block records; made %d "
+				"changes\n", FG_MAP_BLOCK_INDEX, fixed);
 		pr_info("adopted %d block entries from %s\n",
 			fg_pipeline_adopt(p), FG_PIN_DIR);
 	}

@@ -30,6 +30,10 @@
 #define FG_LINK_PREFIX		"link_"
 /* One `run` at a time owns the pins; the lock lives outside bpffs. */
 #define FG_LOCK_FILE		"/run/fluxguard.lock"
+/* Taken for a moment around each change of an exact block, by whichever
+ * process makes it.
+ */
+#define FG_WRITE_LOCK_FILE	"/run/fluxguard.blocks.lock"
 
 static int check_bpffs(void)
 {
@@ -67,41 +71,89 @@ void fg_config_defaults(struct fg_config *c)
 	c->wakeup_bytes = FG_WAKEUP_BYTES;
 }
 
-#define FG_FILTER_BYTES	((size_t)FG_FILTER_SLOTS * sizeof(__u32))
+#define FG_INDEX_BYTES	((size_t)FG_INDEX_SLOTS * sizeof(__u32))
+#define FG_EXACT_BYTES	((size_t)FG_EXACT_MAX * sizeof(struct fg_exact))
 
-static int map_filter(struct fg_maps *m)
+static void *map_shared(int fd, size_t len, const char *name)
 {
-	void *p = mmap(NULL, FG_FILTER_BYTES, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, m->block_filter, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED) {
-		pr_warn("cannot map %s: %s\n", FG_MAP_BLOCK_FILTER,
+		int err = errno;
+
+		pr_warn("cannot map %s: %s\n", name, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	return p;
+}
+
+static int map_index(struct fg_maps *m)
+{
+	m->index = map_shared(m->block_index, FG_INDEX_BYTES,
+			      FG_MAP_BLOCK_INDEX);
+	if (!m->index)
+		return -errno;
+	m->exact = map_shared(m->block_exact, FG_EXACT_BYTES,
+			      FG_MAP_BLOCK_EXACT);
+	if (!m->exact) {
+		int err = -errno;
+
+		fg_maps_unmap(m);
+		return err;
+	}
+	return 0;
+}
+
+static int open_write_lock(struct fg_maps *m)
+{
+	m->write_lock = open(FG_WRITE_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC,
+			     0600);
+	if (m->write_lock < 0) {
+		pr_warn("cannot open %s: %s\n", FG_WRITE_LOCK_FILE,
 			strerror(errno));
 		return -errno;
 	}
-	m->filter = p;
 	return 0;
+}
+
+static int fd_by_name(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	return map ? bpf_map__fd(map) : -1;
+}
+
+int fg_maps_from_object(struct fg_maps *m, struct bpf_object *obj)
+{
+	m->events = fd_by_name(obj, FG_MAP_EVENTS);
+	m->stats = fd_by_name(obj, FG_MAP_STATS);
+	m->config = fd_by_name(obj, FG_MAP_CONFIG);
+	m->block_v4 = fd_by_name(obj, FG_MAP_BLOCK_V4);
+	m->block_v6 = fd_by_name(obj, FG_MAP_BLOCK_V6);
+	m->block_net4 = fd_by_name(obj, FG_MAP_BLOCK_NET4);
+	m->block_net6 = fd_by_name(obj, FG_MAP_BLOCK_NET6);
+	m->block_name = fd_by_name(obj, FG_MAP_BLOCK_NAME);
+	m->block_index = fd_by_name(obj, FG_MAP_BLOCK_INDEX);
+	m->block_exact = fd_by_name(obj, FG_MAP_BLOCK_EXACT);
+	m->block_hits = fd_by_name(obj, FG_MAP_BLOCK_HITS);
+	m->index = NULL;
+	m->exact = NULL;
+	m->write_lock = -1;
+	if (m->block_index < 0 || m->block_exact < 0 || m->block_hits < 0)
+		return 0;
+	return map_index(m);
 }
 
 int fg_maps_from_skel(struct fg_maps *m, struct fluxguard *s)
 {
-	m->events = bpf_map__fd(s->maps.fg_events);
-	m->stats = bpf_map__fd(s->maps.fg_stats);
-	m->config = bpf_map__fd(s->maps.fg_config);
-	m->block_v4 = bpf_map__fd(s->maps.fg_block_v4);
-	m->block_v6 = bpf_map__fd(s->maps.fg_block_v6);
-	m->block_net4 = bpf_map__fd(s->maps.fg_block_net4);
-	m->block_net6 = bpf_map__fd(s->maps.fg_block_net6);
-	m->block_name = bpf_map__fd(s->maps.fg_block_name);
-	m->block_filter = bpf_map__fd(s->maps.fg_block_filter);
-	m->filter = NULL;
-	return map_filter(m);
+	return fg_maps_from_object(m, s->obj);
 }
 
 /* Maps an operator inspects or that must outlive a restart. */
 static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 {
-	static struct bpf_map *maps[9];
+	static struct bpf_map *maps[11];
 
 	maps[0] = s->maps.fg_events;
 	maps[1] = s->maps.fg_stats;
@@ -111,8 +163,10 @@ static struct bpf_map **pinned_maps(struct fluxguard *s, int *n)
 	maps[5] = s->maps.fg_block_net4;
 	maps[6] = s->maps.fg_block_net6;
 	maps[7] = s->maps.fg_block_name;
-	maps[8] = s->maps.fg_block_filter;
-	*n = 9;
+	maps[8] = s->maps.fg_block_index;
+	maps[9] = s->maps.fg_block_exact;
+	maps[10] = s->maps.fg_block_hits;
+	*n = 11;
 	return maps;
 }
 
@@ -188,6 +242,8 @@ int fg_loader_load(struct fg_loader *l, bool pin)
 	l->pinned = pin;
 	l->prog_fd = bpf_program__fd(l->skel->progs.fluxguard_xdp);
 	err = fg_maps_from_skel(&l->maps, l->skel);
+	if (!err && pin)
+		err = open_write_lock(&l->maps);
 	if (err)
 		goto fail;
 	return 0;
@@ -199,15 +255,21 @@ fail:
 
 void fg_maps_unmap(struct fg_maps *m)
 {
-	if (m->filter)
-		munmap(m->filter, FG_FILTER_BYTES);
-	m->filter = NULL;
+	if (m->index)
+		munmap(m->index, FG_INDEX_BYTES);
+	if (m->exact)
+		munmap(m->exact, FG_EXACT_BYTES);
+	m->index = NULL;
+	m->exact = NULL;
 }
 
 void fg_loader_close(struct fg_loader *l)
 {
 	/* The fds belong to the skeleton, which closes them. */
 	fg_maps_unmap(&l->maps);
+	if (l->skel && l->maps.write_lock >= 0)
+		close(l->maps.write_lock);
+	l->maps.write_lock = -1;
 	fluxguard__destroy(l->skel);
 	l->skel = NULL;
 	if (l->lock_fd >= 0)
@@ -389,11 +451,16 @@ int fg_maps_open_pinned(struct fg_maps *m)
 	m->block_net4 = open_pin(FG_MAP_BLOCK_NET4);
 	m->block_net6 = open_pin(FG_MAP_BLOCK_NET6);
 	m->block_name = open_pin(FG_MAP_BLOCK_NAME);
-	m->block_filter = open_pin(FG_MAP_BLOCK_FILTER);
-	m->filter = NULL;
+	m->block_index = open_pin(FG_MAP_BLOCK_INDEX);
+	m->block_exact = open_pin(FG_MAP_BLOCK_EXACT);
+	m->block_hits = open_pin(FG_MAP_BLOCK_HITS);
+	m->index = NULL;
+	m->exact = NULL;
+	m->write_lock = -1;
 	if (m->stats < 0 || m->config < 0 || m->block_v4 < 0 ||
 	    m->block_v6 < 0 || m->block_net4 < 0 || m->block_net6 < 0 ||
-	    m->block_name < 0 || m->block_filter < 0) {
+	    m->block_name < 0 || m->block_index < 0 || m->block_exact < 0 ||
+	    m->block_hits < 0) {
 		err = -errno;
 		fg_maps_close(m);
 		if (err == -ENOENT)
@@ -404,7 +471,9 @@ int fg_maps_open_pinned(struct fg_maps *m)
 				"needed)\n", FG_PIN_DIR, strerror(-err));
 		return err;
 	}
-	err = map_filter(m);
+	err = map_index(m);
+	if (!err)
+		err = open_write_lock(m);
 	if (err)
 		fg_maps_close(m);
 	return err;
@@ -414,7 +483,8 @@ void fg_maps_close(struct fg_maps *m)
 {
 	int *fds[] = { &m->events, &m->stats, &m->config, &m->block_v4,
 		       &m->block_v6, &m->block_net4, &m->block_net6,
-		       &m->block_name, &m->block_filter };
+		       &m->block_name, &m->block_index, &m->block_exact,
+		       &m->block_hits, &m->write_lock };
 	size_t i;
 
 	fg_maps_unmap(m);

@@ -12,6 +12,7 @@
 #include "fluxguard.h"
 
 struct fluxguard;
+struct bpf_object;
 
 enum fg_mode {
 	FG_MODE_NATIVE,
@@ -30,11 +31,21 @@ struct fg_maps {
 	int block_net4;
 	int block_net6;
 	int block_name;
-	int block_filter;
-	/* fg_block_filter mapped shared, FG_FILTER_SLOTS counts; NULL only
-	 * for maps that no program reads (unit tests of the policy).
+	int block_index;
+	int block_exact;
+	int block_hits;
+	/* fg_block_index (FG_INDEX_SLOTS heads) and fg_block_exact
+	 * (FG_EXACT_MAX entries) mapped shared; NULL only for maps that no
+	 * program reads (unit tests of the policy), which then keep the
+	 * records alone.
 	 */
-	__u32 *filter;
+	__u32 *index;
+	struct fg_exact *exact;
+	/* Held around every change of an exact block, so that writers in
+	 * several processes (run, block, unblock) keep the chains whole;
+	 * -1 for maps private to one process.
+	 */
+	int write_lock;
 };
 
 struct fg_loader {
@@ -53,11 +64,15 @@ struct fg_loader {
 int fg_loader_load(struct fg_loader *l, bool pin);
 void fg_loader_close(struct fg_loader *l);
 
-/* The maps of a loaded skeleton, the filter mapped. Returns 0 or a
+/* The maps of a loaded skeleton, the index mapped. Returns 0 or a
  * negative errno. The fds stay the skeleton's: fg_maps_unmap() undoes
  * the mapping alone, before the skeleton is destroyed.
  */
 int fg_maps_from_skel(struct fg_maps *m, struct fluxguard *s);
+/* The same for any loaded object, its maps found by name: a map it does
+ * not have is -1, and without the index maps the index stays NULL.
+ */
+int fg_maps_from_object(struct fg_maps *m, struct bpf_object *obj);
 void fg_maps_unmap(struct fg_maps *m);
 
 /* Attaches to ifname in mode through a link pinned as

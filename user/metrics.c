@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -47,16 +48,24 @@ static const char *const kind_label[FG_BK_COUNT] = {
  */
 #define FG_METRICS_BATCH	1024
 
+static void count_reason(struct fg_block_counts *c, int kind, __u8 reason)
+{
+	c->n[kind][reason < FG_REASONS ? reason : 0]++;
+}
+
 static void count_value(struct fg_block_counts *c, int kind,
 			const struct fg_block *v)
 {
-	c->n[kind][v->reason < FG_REASONS ? v->reason : 0]++;
+	count_reason(c, kind, v->reason);
 }
 
-/* Hash maps: batched. Returns -EOPNOTSUPP where batches are not offered. */
-static int count_hash(int fd, int kind, struct fg_block_counts *c)
+/* Hash maps: batched, values of vsize bytes with the reason at
+ * reason_off. Returns -EOPNOTSUPP where batches are not offered.
+ */
+static int count_hash(int fd, int kind, size_t vsize, size_t reason_off,
+		      struct fg_block_counts *c)
 {
-	struct fg_block *vals = malloc(FG_METRICS_BATCH * sizeof(*vals));
+	uint8_t *vals = malloc(FG_METRICS_BATCH * vsize);
 	uint8_t *keys = malloc(FG_METRICS_BATCH * 16);
 	__u32 token = 0, n;
 	void *in = NULL;
@@ -70,7 +79,7 @@ static int count_hash(int fd, int kind, struct fg_block_counts *c)
 		if (err && err != -ENOENT)
 			goto out;
 		for (__u32 i = 0; i < n; i++)
-			count_value(c, kind, &vals[i]);
+			count_reason(c, kind, vals[i * vsize + reason_off]);
 		in = &token;
 	} while (!err);
 	err = 0;
@@ -118,11 +127,16 @@ int fg_metrics_count_blocks(const struct fg_maps *m,
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = count_hash(m->block_v4, FG_BK_IPV4, c);
+	err = count_hash(m->block_v4, FG_BK_IPV4, sizeof(struct fg_host_block),
+			 offsetof(struct fg_host_block, reason), c);
 	if (!err)
-		err = count_hash(m->block_v6, FG_BK_IPV6, c);
+		err = count_hash(m->block_v6, FG_BK_IPV6,
+				 sizeof(struct fg_host_block),
+				 offsetof(struct fg_host_block, reason), c);
 	if (!err)
-		err = count_hash(m->block_name, FG_BK_NAME, c);
+		err = count_hash(m->block_name, FG_BK_NAME,
+				 sizeof(struct fg_block),
+				 offsetof(struct fg_block, reason), c);
 	if (err == -EOPNOTSUPP || err == -EINVAL) {
 		/* An older kernel: one entry at a time. */
 		memset(c, 0, sizeof(*c));

@@ -342,6 +342,7 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 	struct fg_block old, val;
 	struct domcount *dc;
 	struct fg_cidr c;
+	int err;
 
 	if (renewed_recently(p, hash_bytes(a, sizeof(*a)), now)) {
 		p->st.renewals_skipped++;
@@ -393,9 +394,10 @@ static void block_addr(struct fg_pipeline *p, const struct fg_verdict *v,
 	val.score = score;
 	val.reason = reason;
 	copy_label(val.domain, v->domain);
-	if (fg_block_put(p->maps, &c, &val)) {
+	err = fg_block_put(p->maps, &c, &val);
+	if (err) {
 		p->st.map_errors++;
-		pr_warn("cannot block %s: map update failed\n", text);
+		pr_warn("cannot block %s: %s\n", text, strerror(-err));
 		return;
 	}
 	note_expiry(p, now + p->s.block_ttl);

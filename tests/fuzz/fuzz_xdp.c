@@ -316,7 +316,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.fg_config),
 					&key, &cfg, BPF_ANY), "config");
 	FUZZ_CHECK(inet_pton(AF_INET, BLOCKED_V4, &blocked) == 1, "address");
-	FUZZ_CHECK(!fg_maps_from_skel(&maps, skel), "map the block filter");
+	FUZZ_CHECK(!fg_maps_from_skel(&maps, skel), "map the exact index");
 	FUZZ_CHECK(!fg_cidr_parse(BLOCKED_V4, &c) &&
 		   !fg_block_put(&maps, &c, &val), "block");
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.fg_events), on_event,

@@ -61,8 +61,12 @@ static int setup(void **state)
 	assert_non_null(e);
 	e->m.events = e->m.stats = -1;
 	e->m.config = map(BPF_MAP_TYPE_ARRAY, 4, sizeof(cfg), 1);
-	e->m.block_v4 = map(BPF_MAP_TYPE_HASH, 4, sizeof(struct fg_block), 64);
-	e->m.block_v6 = map(BPF_MAP_TYPE_HASH, 16, sizeof(struct fg_block), 64);
+	/* No program reads these: the records alone, no index, no lock. */
+	e->m.write_lock = -1;
+	e->m.block_v4 = map(BPF_MAP_TYPE_HASH, 4, sizeof(struct fg_host_block),
+			    64);
+	e->m.block_v6 = map(BPF_MAP_TYPE_HASH, 16,
+			    sizeof(struct fg_host_block), 64);
 	e->m.block_net4 = map(BPF_MAP_TYPE_LPM_TRIE,
 			      sizeof(struct fg_lpm_v4_key),
 			      sizeof(struct fg_block), 64);
@@ -154,18 +158,16 @@ static void test_install_and_policy(void **state)
 static void test_reload_keeps_counters(void **state)
 {
 	struct env *e = *state;
-	struct fg_cidr c;
 	struct fg_block v;
 
 	write_feed(e, "kept.feed.test\ngone.feed.test\n198.18.7.7\n"
 		      "198.18.7.8\n");
 	assert_int_equal(fg_feeds_load(e->f, fg_now()), 0);
-	/* Traffic hit the address and the name. */
+	/* Traffic hit the name. (An address counts its hits in the exact
+	 * index, which a put never touches: test_xdp checks that a renewal
+	 * keeps them.)
+	 */
 	assert_int_equal(get_addr(e, "198.18.7.7", &v), 0);
-	v.packets = 12;
-	v.bytes = 3400;
-	fg_cidr_parse("198.18.7.7", &c);
-	assert_int_equal(fg_block_put(&e->m, &c, &v), 0);
 	assert_int_equal(fg_name_block_get(&e->m, "kept.feed.test", &v), 0);
 	v.packets = 5;
 	assert_int_equal(fg_name_block_put(&e->m, "kept.feed.test", &v), 0);
@@ -174,8 +176,6 @@ static void test_reload_keeps_counters(void **state)
 		      "198.18.7.9 2100-01-01T00:00:00Z\n");
 	assert_int_equal(fg_feeds_load(e->f, fg_now()), 0);
 	assert_int_equal(get_addr(e, "198.18.7.7", &v), 0);
-	assert_int_equal(v.packets, 12);
-	assert_int_equal(v.bytes, 3400);
 	assert_int_equal(fg_name_block_get(&e->m, "kept.feed.test", &v), 0);
 	assert_int_equal(v.packets, 5);
 	assert_int_equal(fg_name_block_get(&e->m, "new.feed.test", &v), 0);

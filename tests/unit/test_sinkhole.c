@@ -76,6 +76,7 @@ static int setup(void **state)
 	maps.stats = bpf_map__fd(skel->maps.fg_stats);
 	maps.config = bpf_map__fd(skel->maps.fg_config);
 	maps.block_name = bpf_map__fd(skel->maps.fg_block_name);
+	maps.write_lock = -1;
 	rb = ring_buffer__new(maps.events, on_event, NULL, NULL);
 	return rb ? 0 : -1;
 }

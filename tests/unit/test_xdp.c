@@ -1219,7 +1219,9 @@ static int fixture_teardown(void **state)
 	clear_map(skel->maps.fg_block_v6);
 	clear_map(skel->maps.fg_block_net4);
 	clear_map(skel->maps.fg_block_net6);
-	memset(maps.filter, 0, FG_FILTER_SLOTS * sizeof(*maps.filter));
+	/* The records went by hand: their index entries go the same way. */
+	memset(maps.index, 0, FG_INDEX_SLOTS * sizeof(*maps.index));
+	memset(maps.exact, 0, FG_EXACT_MAX * sizeof(*maps.exact));
 	ring_buffer__consume(rb);
 	return 0;
 }
@@ -1259,7 +1261,7 @@ static void run_fixture(void **state)
 		block_key(fx->blocks[i].addr, key, &v6);
 		if (strchr(fx->blocks[i].addr, '/'))
 			v6 ? n6++ : n4++;
-		/* As the daemon adds them: the block filter follows. */
+		/* As the daemon adds them: the index follows. */
 		assert_int_equal(fg_cidr_parse(fx->blocks[i].addr, &c), 0);
 		assert_int_equal(fg_block_put(&maps, &c, &val), 0);
 	}
@@ -1285,10 +1287,10 @@ static void run_fixture(void **state)
 
 	for (i = 0; i < MAX_BLOCKS && fx->blocks[i].addr; i++) {
 		struct fg_block val;
-		uint8_t key[BLOCK_KEY_MAX];
-		int fd = block_key(fx->blocks[i].addr, key, &v6);
+		struct fg_cidr c;
 
-		assert_int_equal(bpf_map_lookup_elem(fd, key, &val), 0);
+		assert_int_equal(fg_cidr_parse(fx->blocks[i].addr, &c), 0);
+		assert_int_equal(fg_block_get(&maps, &c, &val), 0);
 		CHECK(val.packets == fx->blocks[i].hits &&
 		      val.bytes == fx->blocks[i].hits * f.len,
 		      "%s: entry %s counted %llu packets %llu bytes", fx->desc,
@@ -1834,69 +1836,183 @@ static uint32_t verdict_from(bool v6, uint32_t saddr)
 	return action;
 }
 
-static __u32 filter_count(const char *addr)
+/* Sets the index key so that every IPv4 address shares head 0: the
+ * multiplier becomes 1, and a 32-bit word has no bit in the top
+ * FG_INDEX_BITS of a 64-bit one.
+ */
+static void one_head_for_v4(void)
 {
-	struct fg_cidr c;
-	__u32 w[4];
+	struct fg_config cfg;
+	uint32_t key = 0;
+	int fd = bpf_map__fd(skel->maps.fg_config);
 
-	assert_int_equal(fg_cidr_parse(addr, &c), 0);
-	memcpy(w, c.bytes, 16);
-	return maps.filter[c.family == AF_INET ? fg_filter_slot_v4(w[0]) :
-			   fg_filter_slot_v6(w)];
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &cfg), 0);
+	cfg.index_key[0] = FG_INDEX_BASE0 ^ 1;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &cfg, BPF_ANY), 0);
 }
 
-/* The block filter in front of the exact maps: counted by every put and
- * delete, a shared slot still looked up exactly, a slot lost by a dead
- * writer restored by the repair.
+static void v4_cidr(uint32_t host_order, struct fg_cidr *c)
+{
+	uint32_t a = htonl(host_order);
+
+	memset(c, 0, sizeof(*c));
+	c->family = AF_INET;
+	c->len = 32;
+	memcpy(c->bytes, &a, 4);
+}
+
+/* Entries on the chain that head 0 starts. */
+static unsigned int chain0_len(void)
+{
+	uint32_t ref = maps.index[0];
+	unsigned int n = 0;
+
+	while (ref && n <= FG_EXACT_MAX) {
+		ref = maps.exact[ref - 1].next;
+		n++;
+	}
+	return n;
+}
+
+/* Fixture addresses: 198.18.0.0/15, as the lab uses. */
+#define IDX_BASE	0xc6120a00u
+
+/* The exact index: entries sharing a head are all enforced, a head
+ * leads to at most FG_INDEX_CHAIN entries, a removal in the middle of a
+ * chain keeps the rest, and every counter follows its own entry.
  */
-static void test_block_filter(void **state)
+static void test_index_chain(void **state)
+{
+	struct fg_block val = { .reason = FG_REASON_MANUAL }, got;
+	struct fg_cidr c;
+	unsigned int i;
+
+	(void)state;
+	set_config(0, 0, 0, 0);
+	one_head_for_v4();
+	assert_int_equal(verdict_from(false, htonl(IDX_BASE)), XDP_PASS);
+	for (i = 0; i < FG_INDEX_CHAIN; i++) {
+		v4_cidr(IDX_BASE + i, &c);
+		assert_int_equal(fg_block_put(&maps, &c, &val), 0);
+	}
+	assert_int_equal(chain0_len(), FG_INDEX_CHAIN);
+	/* A ninth on the same head is refused, not silently unenforced. */
+	v4_cidr(IDX_BASE + FG_INDEX_CHAIN, &c);
+	assert_int_equal(fg_block_put(&maps, &c, &val), -ENOSPC);
+	assert_int_equal(fg_block_get(&maps, &c, &got), -ENOENT);
+	assert_int_equal(verdict_from(false, htonl(IDX_BASE + FG_INDEX_CHAIN)),
+			 XDP_PASS);
+	/* Putting an entry again renews it in place. */
+	v4_cidr(IDX_BASE, &c);
+	assert_int_equal(fg_block_put(&maps, &c, &val), 0);
+	assert_int_equal(chain0_len(), FG_INDEX_CHAIN);
+
+	for (i = 0; i < FG_INDEX_CHAIN; i++)
+		assert_int_equal(verdict_from(false, htonl(IDX_BASE + i)),
+				 XDP_DROP);
+	/* Two hits on the third entry, one on every other. */
+	assert_int_equal(verdict_from(false, htonl(IDX_BASE + 2)), XDP_DROP);
+	for (i = 0; i < FG_INDEX_CHAIN; i++) {
+		v4_cidr(IDX_BASE + i, &c);
+		assert_int_equal(fg_block_get(&maps, &c, &got), 0);
+		CHECK(got.packets == (i == 2 ? 2u : 1u),
+		      "entry %u counted %llu packets", i,
+		      (unsigned long long)got.packets);
+	}
+	/* A renewal, as the daemon makes one, keeps the counts. */
+	v4_cidr(IDX_BASE + 2, &c);
+	assert_int_equal(fg_block_get(&maps, &c, &got), 0);
+	got.expires_ns = NOW_NS + 1;
+	got.packets = got.bytes = 0;
+	assert_int_equal(fg_block_put(&maps, &c, &got), 0);
+	assert_int_equal(fg_block_get(&maps, &c, &got), 0);
+	CHECK(got.packets == 2 && got.expires_ns == NOW_NS + 1,
+	      "renewal: %llu packets, expiry %llu",
+	      (unsigned long long)got.packets,
+	      (unsigned long long)got.expires_ns);
+
+	/* The middle and the head of the chain go; the rest stay. */
+	v4_cidr(IDX_BASE + 3, &c);
+	assert_int_equal(fg_block_del(&maps, &c), 0);
+	v4_cidr(IDX_BASE + FG_INDEX_CHAIN - 1, &c);	/* linked last: head */
+	assert_int_equal(fg_block_del(&maps, &c), 0);
+	assert_int_equal(chain0_len(), FG_INDEX_CHAIN - 2);
+	for (i = 0; i < FG_INDEX_CHAIN; i++)
+		assert_int_equal(verdict_from(false, htonl(IDX_BASE + i)),
+				 i == 3 || i == FG_INDEX_CHAIN - 1 ?
+				 XDP_PASS : XDP_DROP);
+	/* Room again: the refused address fits now, with no old counts. */
+	v4_cidr(IDX_BASE + FG_INDEX_CHAIN, &c);
+	assert_int_equal(fg_block_put(&maps, &c, &val), 0);
+	assert_int_equal(verdict_from(false, htonl(IDX_BASE + FG_INDEX_CHAIN)),
+			 XDP_DROP);
+	assert_int_equal(fg_block_get(&maps, &c, &got), 0);
+	assert_int_equal(got.packets, 1);
+}
+
+/* The index and the records after writers that died between their
+ * steps: the repair that `run` makes when it adopts the maps restores
+ * enforcement of every record and removes what no record names.
+ */
+static void test_index_repair(void **state)
 {
 	struct fg_block val = { .reason = FG_REASON_MANUAL };
-	struct fg_cidr x, x6;
-	uint32_t xa, ya = 0, slot;
+	struct fg_cidr x, x6, y;
+	struct fg_host_block h;
+	uint32_t xa, ya, id;
+	uint8_t key[BLOCK_KEY_MAX];
+	int v6, fd;
 
 	(void)state;
 	set_config(0, 0, 0, 0);
 	assert_int_equal(fg_cidr_parse(FR_SERVER4, &x), 0);
 	assert_int_equal(fg_cidr_parse(FR_SERVER6, &x6), 0);
+	assert_int_equal(fg_cidr_parse("198.18.7.7", &y), 0);
 	memcpy(&xa, x.bytes, 4);
-	slot = fg_filter_slot_v4(xa);
-	/* Another address in the same slot: a wasted lookup, not a drop. */
-	for (uint32_t i = 1; i && !ya; i++) {
-		uint32_t cand = htonl(0xc6120000 + i);	/* 198.18.0.0/15 */
-
-		if (cand != xa && fg_filter_slot_v4(cand) == slot)
-			ya = cand;
-	}
-	assert_int_not_equal(ya, 0);
-
-	assert_int_equal(verdict_from(false, xa), XDP_PASS);
+	memcpy(&ya, y.bytes, 4);
 	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
-	assert_int_equal(filter_count(FR_SERVER4), 1);
-	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
-	assert_int_equal(filter_count(FR_SERVER4), 1);
-	assert_int_equal(verdict_from(false, xa), XDP_DROP);
-	assert_int_equal(verdict_from(false, ya), XDP_PASS);
-	assert_int_equal(fg_block_del(&maps, &x), 0);
-	assert_int_equal(filter_count(FR_SERVER4), 0);
-	assert_int_equal(verdict_from(false, xa), XDP_PASS);
-
-	/* An entry whose slot a dead writer never raised is skipped... */
-	assert_int_equal(fg_block_put(&maps, &x, &val), 0);
-	maps.filter[slot] = 0;
-	assert_int_equal(verdict_from(false, xa), XDP_PASS);
-	/* ...until the repair `run` makes when it adopts the maps. */
-	assert_int_equal(fg_block_filter_repair(&maps), 1);
-	assert_int_equal(filter_count(FR_SERVER4), 1);
-	assert_int_equal(verdict_from(false, xa), XDP_DROP);
-	assert_int_equal(fg_block_filter_repair(&maps), 0);
-
 	assert_int_equal(fg_block_put(&maps, &x6, &val), 0);
-	assert_int_equal(filter_count(FR_SERVER6), 1);
-	assert_int_equal(verdict_from(true, 0), XDP_DROP);
-	assert_int_equal(fg_block_del(&maps, &x6), 0);
-	assert_int_equal(filter_count(FR_SERVER6), 0);
+	assert_int_equal(fg_block_put(&maps, &y, &val), 0);
+	assert_int_equal(fg_block_index_repair(&maps), 0);
+
+	/* A record whose entry a writer never linked is not enforced... */
+	memset(maps.index, 0, FG_INDEX_SLOTS * sizeof(*maps.index));
+	memset(maps.exact, 0, FG_EXACT_MAX * sizeof(*maps.exact));
+	assert_int_equal(verdict_from(false, xa), XDP_PASS);
 	assert_int_equal(verdict_from(true, 0), XDP_PASS);
+	/* ...until the repair: every record is enforced again. */
+	CHECK(fg_block_index_repair(&maps) > 0, "repair found nothing");
+	assert_int_equal(verdict_from(false, xa), XDP_DROP);
+	assert_int_equal(verdict_from(false, ya), XDP_DROP);
+	assert_int_equal(verdict_from(true, 0), XDP_DROP);
+	assert_int_equal(fg_block_index_repair(&maps), 0);
+
+	/* An entry whose record a dying writer removed by hand is dropped
+	 * from the index by the repair.
+	 */
+	fd = block_key("198.18.7.7", key, &v6);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, &h), 0);
+	id = h.exact;
+	assert_int_equal(bpf_map_delete_elem(fd, key), 0);
+	assert_int_equal(verdict_from(false, ya), XDP_DROP);
+	CHECK(fg_block_index_repair(&maps) > 0, "orphan left in the index");
+	assert_int_equal(maps.exact[id].family, 0);
+	assert_int_equal(verdict_from(false, ya), XDP_PASS);
+	assert_int_equal(verdict_from(false, xa), XDP_DROP);
+
+	/* The expiry the program compares with follows the record. */
+	fd = block_key(FR_SERVER4, key, &v6);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, &h), 0);
+	h.expires_ns = NOW_NS - 1;
+	assert_int_equal(bpf_map_update_elem(fd, key, &h, BPF_EXIST), 0);
+	assert_int_equal(verdict_from(false, xa), XDP_DROP);
+	CHECK(fg_block_index_repair(&maps) > 0, "expiry not followed");
+	assert_int_equal(verdict_from(false, xa), XDP_PASS);
+
+	assert_int_equal(fg_block_del(&maps, &x), 0);
+	assert_int_equal(fg_block_del(&maps, &x6), 0);
+	assert_int_equal(verdict_from(true, 0), XDP_PASS);
+	assert_int_equal(fg_block_del(&maps, &x), -ENOENT);
 }
 
 static int group_setup(void **state)
@@ -1940,7 +2056,10 @@ int main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_captures, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_block_filter,
+		cmocka_unit_test_setup_teardown(test_index_chain,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_index_repair,
 						fixture_setup,
 						fixture_teardown),
 	};
