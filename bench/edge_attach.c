@@ -25,10 +25,6 @@
 #include "fluxguard.skel.h"
 #include "xdp_pass.skel.h"
 
-/* Same wakeup threshold as the daemon, so the program submits events the
- * way it does in production.
- */
-#define WAKEUP_BYTES	(64 << 10)
 /* Ring poll timeout: short enough to notice a signal at once. */
 #define POLL_MS		100
 #define DNS_PORT	53
@@ -87,7 +83,8 @@ static int write_config(struct edge *e)
 {
 	struct fg_config cfg = {
 		.dns_ports = { DNS_PORT },
-		.wakeup_bytes = WAKEUP_BYTES,
+		/* The daemon's, so that events go as they do in production. */
+		.wakeup_bytes = FG_WAKEUP_BYTES,
 	};
 	__u32 key = 0;
 

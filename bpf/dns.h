@@ -443,6 +443,8 @@ static __always_inline void rr_push(struct fg_event *ev, struct rr_walk *r,
 	ev->rr[n].ttl = msg_u32(ev, fixed + 4);
 	ev->rr[n].section = section;
 	ev->rr[n].flags = rr_flags;
+	ev->rr[n].pad[0] = 0;
+	ev->rr[n].pad[1] = 0;
 	r->n_rr = n + 1;
 }
 

@@ -9,14 +9,11 @@
 
 #include "fluxguard.h"
 #include "parse.h"
+#include "ring.h"
 #include "dns.h"
+#include "fast.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, FG_RINGBUF_BYTES);
-} fg_events SEC(".maps");
 
 /* Room past the event for what the verifier allows, not what happens: it
  * sees the records as sent up to FG_RR_BYTES_MASK and the message up to
@@ -173,13 +170,14 @@ static __always_inline __u32 index_head(const struct fg_index *ix, __u32 slot)
 
 /* Walks the chain from head for the entry of (family, w0, w1), the
  * address as two 64-bit words (IPv4: w0 holds it, w1 is 0). Returns the
- * entry + 1, or 0; *expires gets its expiry.
+ * entry, or NULL; *found gets its number + 1.
  */
-static __always_inline __u32 index_find(__u32 head, __u8 family, __u64 w0,
-					__u64 w1, __u64 *expires)
+static __always_inline struct fg_exact *index_find(__u32 head, __u8 family,
+						   __u64 w0, __u64 w1,
+						   __u32 *found)
 {
-	struct fg_exact *e;
-	__u32 id, found = 0;
+	struct fg_exact *e, *hit = NULL;
+	__u32 id;
 	int i;
 
 #pragma unroll
@@ -190,13 +188,27 @@ static __always_inline __u32 index_find(__u32 head, __u8 family, __u64 w0,
 			break;
 		if (e->family == family && *(__u64 *)e->addr == w0 &&
 		    *(__u64 *)(e->addr + 8) == w1) {
-			*expires = e->expires_ns;
-			found = head;
+			hit = e;
+			*found = head;
 			break;
 		}
 		head = e->next;
 	}
-	return found;
+	return hit;
+}
+
+/* The active exact entry of one address + 1, or 0. The expiry is checked
+ * after the walk, so that the walk's steps stay free of the clock's
+ * branches (each would multiply what the verifier follows).
+ */
+static __always_inline __u32 exact_active(const struct fg_config *cfg,
+					  struct fg_stats *st, __u32 head,
+					  __u8 family, __u64 w0, __u64 w1)
+{
+	__u32 found = 0;
+	struct fg_exact *e = index_find(head, family, w0, w1, &found);
+
+	return e && !expired(e->expires_ns, cfg, st) ? found : 0;
 }
 
 /* An IPv4 address as the first word of fg_exact.addr holds it. */
@@ -208,26 +220,22 @@ static __always_inline __u64 v4_word(__u32 addr)
 	return w;
 }
 
-/* The active exact entry of one address + 1, or 0. */
-static __always_inline __u32 exact_active(const struct fg_config *cfg,
-					  struct fg_stats *st, __u32 head,
-					  __u8 family, __u64 w0, __u64 w1)
-{
-	__u64 expires = 0;
-	__u32 found;
-
-	found = index_find(head, family, w0, w1, &expires);
-	if (!found || expired(expires, cfg, st))
-		return 0;
-	return found;
-}
-
+/* The trie keys live in the per-CPU scratch: on the stack they would take
+ * room the general walk's frames need.
+ */
 static __always_inline struct fg_block *
 prefix_v4(const struct fg_config *cfg, struct fg_stats *st, __u32 addr)
 {
-	struct fg_lpm_v4_key k = { .prefixlen = 32, .addr = addr };
-	struct fg_block *b = bpf_map_lookup_elem(&fg_block_net4, &k);
+	struct fast_scratch *fs;
+	struct fg_block *b;
+	__u32 key = 0;
 
+	fs = bpf_map_lookup_elem(&fg_fast, &key);
+	if (!fs)
+		return NULL;
+	fs->lpm4.prefixlen = 32;
+	fs->lpm4.addr = addr;
+	b = bpf_map_lookup_elem(&fg_block_net4, &fs->lpm4);
 	return b && !expired(b->expires_ns, cfg, st) ? b : NULL;
 }
 
@@ -235,12 +243,16 @@ static __always_inline struct fg_block *
 prefix_v6(const struct fg_config *cfg, struct fg_stats *st,
 	  const struct in6_addr *addr)
 {
-	struct fg_lpm_v6_key k;
+	struct fast_scratch *fs;
 	struct fg_block *b;
+	__u32 key = 0;
 
-	k.prefixlen = 128;
-	__builtin_memcpy(k.addr, addr, 16);
-	b = bpf_map_lookup_elem(&fg_block_net6, &k);
+	fs = bpf_map_lookup_elem(&fg_fast, &key);
+	if (!fs)
+		return NULL;
+	fs->lpm6.prefixlen = 128;
+	__builtin_memcpy(fs->lpm6.addr, addr, 16);
+	b = bpf_map_lookup_elem(&fg_block_net6, &fs->lpm6);
 	return b && !expired(b->expires_ns, cfg, st) ? b : NULL;
 }
 
@@ -333,16 +345,6 @@ static __always_inline void count_fault(struct fg_stats *st, int fault)
 	}
 }
 
-/* Where the transport left the DNS message. */
-struct dns_src {
-	__u32 off;		/* payload offset from ctx->data */
-	__u32 len;		/* payload bytes present in the frame */
-	__u32 wire_len;		/* payload length the UDP header claims */
-	__u16 sport, dport;
-	int ipv6;
-	int query;		/* a query to match responses against */
-};
-
 /* Bytes the n records take in an event as sent, bounded for the
  * verifier.
  */
@@ -427,21 +429,13 @@ static __always_inline int place_message(struct xdp_md *ctx,
 /* Sends ev, header, records and message, to the ring: 0, or -1 when the
  * ring is full.
  */
-static __always_inline int send_event(struct fg_config *cfg,
+static __always_inline int send_event(struct fg_config *cfg, __u64 *since,
 				      struct fg_event *ev, __u32 n, __u32 len)
 {
 	__u32 size = FG_EVENT_HDR_LEN + rr_bytes(n) + msg_bytes(len);
-	__u64 avail, flags = BPF_RB_NO_WAKEUP;
 
-	/* Waking the consumer per event costs more than parsing it: wake
-	 * it once, when this event takes the pending data past the
-	 * threshold; the consumer's poll timeout covers a quiet link and a
-	 * wakeup lost to a race.
-	 */
-	avail = bpf_ringbuf_query(&fg_events, BPF_RB_AVAIL_DATA);
-	if (avail < cfg->wakeup_bytes && avail + size >= cfg->wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	return bpf_ringbuf_output(&fg_events, ev, size, flags) ? -1 : 0;
+	return bpf_ringbuf_output(&fg_events, ev, size,
+				  ring_wakeup(cfg, since, size)) ? -1 : 0;
 }
 
 /* Copies the response into an event, walks it and sends the event. The
@@ -450,9 +444,9 @@ static __always_inline int send_event(struct fg_config *cfg,
 static __always_inline void emit_response(struct xdp_md *ctx,
 					  struct fg_config *cfg,
 					  struct fg_stats *st,
-					  const struct dns_src *src,
-					  const void *saddr, const void *daddr)
+					  struct fast_scratch *fs)
 {
+	const struct dns_src *src = &fs->src;
 	struct walk_scratch *s;
 	struct event_buf *buf;
 	struct fg_event *ev;
@@ -582,22 +576,15 @@ submit:
 	ev->n_rr = r->n_rr;
 	ev->fault = fault;
 	ev->flags = flags | (src->ipv6 ? FG_EVF_IPV6 : 0);
-	if (src->ipv6) {
-		__builtin_memcpy(ev->saddr, saddr, 16);
-		__builtin_memcpy(ev->daddr, daddr, 16);
-	} else {
-		__builtin_memset(ev->saddr, 0, 16);
-		__builtin_memset(ev->daddr, 0, 16);
-		__builtin_memcpy(ev->saddr, saddr, 4);
-		__builtin_memcpy(ev->daddr, daddr, 4);
-	}
+	__builtin_memcpy(ev->saddr, src->saddr, 16);
+	__builtin_memcpy(ev->daddr, src->daddr, 16);
 	ev->sport = src->sport;
 	ev->dport = src->dport;
 	ev->dns_flags = dns_flags;
 	ev->msg_len = len;
 	ev->wire_len = src->wire_len;
 
-	if (send_event(cfg, ev, r->n_rr, len)) {
+	if (send_event(cfg, &fs->since_wakeup, ev, r->n_rr, len)) {
 		st->ringbuf_full++;
 		return;
 	}
@@ -615,33 +602,56 @@ discard:
 	count_fault(st, fault);
 }
 
-/* UDP after IP: finds the DNS payload and hands responses on. */
+/* The general walk, for every message the fast path leaves: a function of
+ * its own (global, so not static), which the verifier checks once
+ * whatever way led to it, and which keeps the main program small. The
+ * call costs about 10 ns; the walk costs far more.
+ */
+__noinline int fg_dns_walk(struct xdp_md *ctx)
+{
+	struct fast_scratch *fs;
+	struct fg_config *cfg;
+	struct fg_stats *st;
+	__u32 key = 0;
+
+	st = bpf_map_lookup_elem(&fg_stats, &key);
+	cfg = bpf_map_lookup_elem(&fg_config, &key);
+	fs = bpf_map_lookup_elem(&fg_fast, &key);
+	if (st && cfg && fs)
+		emit_response(ctx, cfg, st, fs);
+	return 0;
+}
+
+/* UDP after IP: finds the DNS payload and hands messages on. */
 static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
 				       struct fg_config *cfg,
 				       struct fg_stats *st, int ipv6,
 				       const void *saddr, const void *daddr)
 {
 	struct udphdr *udp = c->pos;
-	struct dns_src src = { .ipv6 = ipv6 };
-	__u16 ulen, dns_flags;
+	struct fast_scratch *fs;
+	__u16 ulen, dns_flags, sport, dport;
+	struct dns_src *src;
+	__u32 key = 0;
+	int query = 0;
 	__u8 *dns;
 
 	if ((void *)(udp + 1) > c->end) {
 		st->l3_short++;
 		return;
 	}
-	src.sport = bpf_ntohs(udp->source);
-	src.dport = bpf_ntohs(udp->dest);
-	if (!is_dns_port(cfg, src.sport)) {
+	sport = bpf_ntohs(udp->source);
+	dport = bpf_ntohs(udp->dest);
+	if (!is_dns_port(cfg, sport)) {
 		/* Queries are parsed only when userspace matches answers
 		 * against them; otherwise they are just not responses.
 		 */
 		if (!(cfg->flags & FG_CFG_TRACK_QUERIES) ||
-		    !is_dns_port(cfg, src.dport)) {
+		    !is_dns_port(cfg, dport)) {
 			st->not_dns++;
 			return;
 		}
-		src.query = 1;
+		query = 1;
 	}
 	ulen = bpf_ntohs(udp->len);
 	dns = (void *)(udp + 1);
@@ -658,9 +668,9 @@ static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
 	}
 	if (!(dns_flags & DNS_QR)) {
 		st->dns_queries++;
-		if (!src.query)
+		if (!query)
 			return;
-	} else if (src.query) {
+	} else if (query) {
 		/* A response to a DNS port is no answer to a client. */
 		st->not_dns++;
 		return;
@@ -669,13 +679,33 @@ static __always_inline void handle_udp(struct xdp_md *ctx, struct cursor *c,
 	}
 	if (cfg->flags & FG_CFG_NO_EVENTS)
 		return;
+	fs = bpf_map_lookup_elem(&fg_fast, &key);
+	if (!fs)
+		return;
 
-	src.off = (void *)dns - (void *)(long)ctx->data;
-	src.wire_len = ulen - sizeof(*udp);
-	src.len = c->end - (void *)dns;
-	if (src.len > src.wire_len)
-		src.len = src.wire_len;	/* Ethernet padding is not DNS */
-	emit_response(ctx, cfg, st, &src, saddr, daddr);
+	src = &fs->src;
+	src->off = (void *)dns - (void *)(long)ctx->data;
+	src->wire_len = ulen - sizeof(*udp);
+	src->len = c->end - (void *)dns;
+	if (src->len > src->wire_len)
+		src->len = src->wire_len;	/* Ethernet padding is not DNS */
+	src->sport = sport;
+	src->dport = dport;
+	src->dns_flags = dns_flags;
+	src->ipv6 = ipv6;
+	src->query = query;
+	if (ipv6) {
+		__builtin_memcpy(src->saddr, saddr, 16);
+		__builtin_memcpy(src->daddr, daddr, 16);
+	} else {
+		__builtin_memset(src->saddr, 0, 16);
+		__builtin_memset(src->daddr, 0, 16);
+		__builtin_memcpy(src->saddr, saddr, 4);
+		__builtin_memcpy(src->daddr, daddr, 4);
+	}
+	if (!(cfg->flags & FG_CFG_NO_FASTPATH) && fast_path(ctx, cfg, st, fs))
+		return;
+	fg_dns_walk(ctx);
 }
 
 SEC("xdp")
@@ -718,7 +748,6 @@ int fluxguard_xdp(struct xdp_md *ctx)
 			handle_udp(ctx, &c, cfg, st, 0, &saddr, &daddr);
 	} else if (proto == ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = NULL;
-		struct in6_addr saddr, daddr;
 		int ext_limit = 0;
 
 		l4 = parse_ipv6(&c, &ip6, &ext_limit);
@@ -726,9 +755,11 @@ int fluxguard_xdp(struct xdp_md *ctx)
 			st->l3_short++;
 			goto pass;
 		}
-		saddr = ip6->saddr;
-		daddr = ip6->daddr;
-		if (check_v6(cfg, st, ix, &saddr, &daddr, bytes) == XDP_DROP)
+		/* The addresses are read where they are, in the checked
+		 * header: copies would take stack the general walk needs.
+		 */
+		if (check_v6(cfg, st, ix, &ip6->saddr, &ip6->daddr, bytes) ==
+		    XDP_DROP)
 			return XDP_DROP;
 		if (l4 < 0) {
 			st->fragments++;
@@ -743,7 +774,8 @@ int fluxguard_xdp(struct xdp_md *ctx)
 			goto pass;
 		}
 		if (l4 == IPPROTO_UDP)
-			handle_udp(ctx, &c, cfg, st, 1, &saddr, &daddr);
+			handle_udp(ctx, &c, cfg, st, 1, &ip6->saddr,
+				   &ip6->daddr);
 	} else {
 		st->not_ip++;
 	}

@@ -45,7 +45,10 @@ static __always_inline __u16 parse_eth(struct cursor *c)
 	if ((void *)(eth + 1) > c->end)
 		return 0;
 	c->pos = eth + 1;
-	proto = bpf_ntohs(eth->h_proto);
+	/* One 16-bit load: struct ethhdr is packed, and its field would be
+	 * read a byte at a time.
+	 */
+	proto = bpf_ntohs(*(const __be16 *)((const __u8 *)eth + ETH_ALEN * 2));
 
 #pragma unroll
 	for (i = 0; i < FG_VLAN_MAX; i++) {

@@ -141,6 +141,39 @@ static inline const __u8 *fg_event_msg(const struct fg_event *ev)
 	       sizeof(struct fg_rr) * ev->n_rr;
 }
 
+/* The fast path (bpf/fast.h) takes the usual response, a plain question
+ * and up to FG_FAST_RR address records that point at it, and writes its
+ * event straight into a ring slot of fixed size: the event, then
+ * padding. A small slot holds FG_FAST_SMALL_RR records and a message of
+ * FG_FAST_SMALL_MSG bytes, the usual answer of a few addresses; a large
+ * one FG_FAST_RR records and FG_FAST_MSG_MAX bytes. Every other event
+ * takes fg_event_len() bytes of the ring.
+ */
+#define FG_FAST_RR		8
+#define FG_FAST_EVENT		512
+#define FG_FAST_SMALL_RR	4
+#define FG_FAST_SMALL_EVENT	256
+#define FG_FAST_MSG_MAX		(FG_FAST_EVENT - FG_EVENT_HDR_LEN - 16 * FG_FAST_RR)
+#define FG_FAST_SMALL_MSG	(FG_FAST_SMALL_EVENT - FG_EVENT_HDR_LEN - \
+				 16 * FG_FAST_SMALL_RR)
+
+/* The slot the fast path takes for n records and a message of len bytes. */
+static inline __u32 fg_fast_slot(__u32 n, __u32 len)
+{
+	return n <= FG_FAST_SMALL_RR && len <= FG_FAST_SMALL_MSG ?
+	       FG_FAST_SMALL_EVENT : FG_FAST_EVENT;
+}
+
+/* Is len the ring length of an event that claims the header of ev? */
+static inline int fg_event_len_ok(const struct fg_event *ev, __u32 len)
+{
+	__u32 need = fg_event_len(ev);
+
+	return len == need ||
+	       ((len == FG_FAST_EVENT || len == FG_FAST_SMALL_EVENT) &&
+		need <= len);
+}
+
 _Static_assert(sizeof(struct fg_rr) == 16, "fg_rr layout changed");
 _Static_assert(__builtin_offsetof(struct fg_event, rr) == FG_EVENT_HDR_LEN,
 	       "records must follow the header directly");
@@ -190,6 +223,7 @@ enum fg_fault {
 	X(rr_capped, "responses with more records than an event holds") \
 	X(partial, "events cut short by a fault")			\
 	X(no_records, "responses with no record of interest")		\
+	X(fast_path, "responses and queries taken on the fast path")	\
 	X(mal_dns_short, "malformed: shorter than a DNS header")	\
 	X(mal_qdcount, "malformed: qdcount not 0 or 1")			\
 	X(mal_label, "malformed: bad label length or type")		\
@@ -414,6 +448,7 @@ struct fg_host_block {
 #define FG_CFG_DRY_RUN		(1 << 0) /* count would-be drops, drop nothing */
 #define FG_CFG_NO_EVENTS	(1 << 1) /* enforce blocks only, emit no events */
 #define FG_CFG_TRACK_QUERIES	(1 << 2) /* emit queries too, for matching */
+#define FG_CFG_NO_FASTPATH	(1 << 3) /* walk every message the general way */
 
 struct fg_config {
 	__u32 flags;
@@ -421,7 +456,7 @@ struct fg_config {
 	__u32 n_prefix_v4;	/* entries in the v4 LPM trie: 0 skips it */
 	__u32 n_prefix_v6;
 	__u64 now_ns;		/* replay clock; 0 means use bpf_ktime_get_ns */
-	__u64 wakeup_bytes;	/* pending ring data that forces a wakeup */
+	__u64 wakeup_bytes;	/* ring bytes a CPU submits between wakeups; 0 never */
 	__u64 name_seed;	/* seed of the name hash (fg_name_key) */
 	__u32 n_names;		/* entries in fg_block_name: 0 skips hashing */
 	__u8 sinkhole_v4[4];	/* what rewritten A records say */
@@ -462,9 +497,17 @@ _Static_assert(sizeof(struct fg_index) <= (4 << 20), "over KMALLOC_MAX_SIZE");
 _Static_assert(__builtin_offsetof(struct fg_config, index_key) == 72,
 	       "fg_config layout changed");
 
-/* Ring buffer size: at about 2.6 KiB an event, 8 MiB buffers ~3000
- * responses, a few milliseconds of a 1 M/s burst while the consumer wakes.
+/* Ring buffer size: 8 MiB holds some 30,000 events (256 to 520 bytes
+ * each on the ring), 30 ms of a 1 M/s burst while the consumer wakes.
  */
 #define FG_RINGBUF_BYTES	(8 << 20)
+/* Ring bytes a CPU submits before it wakes the consumer at once; below
+ * them the consumer's poll timeout (5 ms) picks events up. A wakeup is an
+ * interrupt the CPU sends itself, about 5 us on a virtual machine where
+ * that exits to the hypervisor: every 64 KiB it cost 20 ns an event. An
+ * eighth of the ring leaves it seven eighths for the 5 ms, which would
+ * take 1.5 GB/s of events to fill.
+ */
+#define FG_WAKEUP_BYTES		(FG_RINGBUF_BYTES / 8)
 
 #endif /* FLUXGUARD_H */

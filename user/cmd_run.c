@@ -34,7 +34,7 @@ struct bpf_program;
 /* Interfaces one `run` attaches to. */
 #define FG_RUN_IFACES_MAX	16
 /* Poll timeout: the longest a lone event waits when the program did not
- * force a wakeup (see FG_WAKEUP_BYTES).
+ * force a wakeup (see FG_WAKEUP_BYTES in include/fluxguard.h).
  */
 #define FG_POLL_MS		5
 /* Blocks expire and the status snapshot refreshes this often. */

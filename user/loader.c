@@ -23,10 +23,6 @@
 #include "loader.h"
 #include "log.h"
 
-/* Pending ring data that wakes the consumer at once: about 20 events.
- * Below it the consumer's poll timeout picks events up.
- */
-#define FG_WAKEUP_BYTES		(64 << 10)
 #define FG_LINK_PREFIX		"link_"
 /* One `run` at a time owns the pins; the lock lives outside bpffs. */
 #define FG_LOCK_FILE		"/run/fluxguard.lock"

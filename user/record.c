@@ -168,7 +168,7 @@ int fg_decode_event(const struct fg_event *ev, size_t len, double ts,
 	/* The header first: only then can the length it implies be read. */
 	if (len < FG_EVENT_HDR_LEN || ev->msg_len < FG_DNS_HDR_LEN ||
 	    ev->msg_len > FG_MSG_MAX || ev->n_rr > FG_MAX_RR ||
-	    len != fg_event_len(ev))
+	    !fg_event_len_ok(ev, len))
 		return -EINVAL;
 	v6 = !!(ev->flags & FG_EVF_IPV6);
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* libFuzzer harness for the XDP program: every input is a frame run
- * through BPF_PROG_TEST_RUN. The verdict and every event are checked
- * against the frame itself: the program may only report what is there.
- * Needs root. FG_FUZZ_EVENT_DIR=DIR also saves each event as a
- * fuzz_record input.
+ * through BPF_PROG_TEST_RUN twice, on the general walk alone and with the
+ * fast path allowed. The verdict and every event are checked against the
+ * frame itself (the program may only report what is there), and the two
+ * runs must agree byte for byte. Needs root. FG_FUZZ_EVENT_DIR=DIR also
+ * saves each event as a fuzz_record input.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -62,6 +63,10 @@ static uint64_t last[CNT_MAX];
 static uint32_t blocked;
 static struct fg_maps maps;
 static const char *event_dir;
+static struct fg_config cfg = {
+	.dns_ports = { DNS_PORT },
+	.now_ns = NOW_NS,
+};
 
 static struct {
 	unsigned int n;
@@ -191,7 +196,10 @@ static void save_event(const struct fg_event *ev, size_t size)
 }
 
 /* Marks each counter that rose since the last frame. */
-static void mark_counters(void)
+/* Counts the counters that moved as features when mark is set; in any
+ * case remembers them, so that the next run starts from here.
+ */
+static void mark_counters(bool mark)
 {
 	uint64_t now[CNT_MAX] = { 0 };
 	uint32_t key = 0;
@@ -204,7 +212,7 @@ static void mark_counters(void)
 	}
 #undef FG_COUNTER_SUM
 	for (i = 0; i < CNT_MAX; i++) {
-		if (now[i] != last[i])
+		if (mark && now[i] != last[i])
 			features[i]++;
 		last[i] = now[i];
 	}
@@ -234,7 +242,7 @@ static void check_event(const struct fg_event *ev, size_t size,
 	uint16_t dns_flags;
 	unsigned int i;
 
-	FUZZ_CHECK(size >= FG_EVENT_HDR_LEN && size == fg_event_len(ev),
+	FUZZ_CHECK(size >= FG_EVENT_HDR_LEN && fg_event_len_ok(ev, size),
 		   "event of %zu bytes", size);
 	FUZZ_CHECK(w->udp && w->sport == DNS_PORT,
 		   "event from a frame that is not UDP from port %d",
@@ -300,10 +308,6 @@ static void check_event(const struct fg_event *ev, size_t size,
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct fg_config cfg = {
-		.dns_ports = { DNS_PORT },
-		.now_ns = NOW_NS,
-	};
 	struct fg_block val = { .reason = FG_REASON_MANUAL };
 	struct fg_cidr c;
 	uint32_t key = 0;
@@ -331,10 +335,46 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Switches the fast path on or off. */
+static void set_fast(bool on)
+{
+	uint32_t key = 0;
+
+	cfg.flags = on ? 0 : FG_CFG_NO_FASTPATH;
+	FUZZ_CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.fg_config),
+					&key, &cfg, BPF_ANY), "config");
+}
+
+/* The frame on the general walk alone: its verdict and event, which the
+ * run with the fast path must repeat.
+ */
+static uint32_t walk_only(uint8_t *frame, size_t size, unsigned int *n,
+			  struct fg_event *ev)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	int err;
+
+	set_fast(false);
+	opts.data_in = frame;
+	opts.data_size_in = size;
+	cap.n = 0;
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	ring_buffer__consume(rb);
+	*n = cap.n;
+	if (cap.n)
+		*ev = cap.ev[0];
+	set_fast(true);
+	return opts.retval;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[FRAME_MAX];
+	static struct fg_event walked;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	unsigned int n_walked;
+	uint32_t walk_action;
 	bool hit;
 	struct where w;
 	int err;
@@ -345,13 +385,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < ETH_HLEN || size > FRAME_MAX)
 		return 0;
 	memcpy(frame, data, size);
+	walk_action = walk_only(frame, size, &n_walked, &walked);
+	/* The walk's counters are the same but fast_path: the fast run's
+	 * are the features.
+	 */
+	mark_counters(false);
 	opts.data_in = frame;
 	opts.data_size_in = size;
 	cap.n = 0;
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
 	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(errno));
 	ring_buffer__consume(rb);
-	mark_counters();
+	mark_counters(true);
+	FUZZ_CHECK(opts.retval == walk_action && cap.n == n_walked,
+		   "fast path: action %u and %u events, the walk %u and %u",
+		   opts.retval, cap.n, walk_action, n_walked);
+	FUZZ_CHECK(!cap.n || !memcmp(&cap.ev[0], &walked,
+				     fg_event_len(&walked)),
+		   "fast path: the event differs from the walk's");
 
 	locate(frame, size, &w);
 	hit = w.ipv4 && (!memcmp(w.saddr, &blocked, 4) ||
