@@ -269,11 +269,11 @@ struct fg_v6_key {
  * records in fg_block_v4/v6, under a lock, and publishes an entry
  * before the head that leads to it.
  */
-#define FG_INDEX_BITS		19	/* 2 MiB of heads; 7 in 10 free when full */
+#define FG_INDEX_BITS		20	/* 4 MiB of heads; 5 in 6 free when full */
 #define FG_INDEX_SLOTS		(1U << FG_INDEX_BITS)
-/* Entries the program walks from one head. With 2^19 heads and at most
+/* Entries the program walks from one head. With 2^20 heads and at most
  * FG_EXACT_MAX entries a ninth entry on one head has odds of about one
- * in ten thousand even in a full index (the hash is seeded per
+ * in a million even in a full index (the hash is seeded per
  * installation); a writer refuses it (-ENOSPC) rather than let the
  * program miss it.
  */
@@ -310,14 +310,16 @@ struct fg_hits {
 	__u64 bytes;
 };
 
-/* The head of an address: multiply-shift by odd numbers drawn once per
- * installation (fg_config.index_key), after an xor-shift. Multiply-shift
- * alone spreads random keys well but lines up addresses that count up in
- * one byte (a /24 read in network order) on a few heads; the xor-shift,
- * a bijection, moves every byte into the bits the multiply spreads. An
- * attacker who chooses the addresses of his answers cannot aim them at
- * one head without the keys. The fixed bases keep a zeroed config usable
- * (tests, benchmarks).
+/* The head of an address: a multiply by odd numbers drawn once per
+ * installation (fg_config.index_key), then a fold of the product's high
+ * half onto its low half. Taking the product's top bits alone (multiply-
+ * shift) spreads random keys well but maps sets that count up in one byte
+ * (a /24 read in network order) onto lattices that line up: with one key
+ * all 16 addresses of a /28 shared a head with entries of 10.0.0.0/15,
+ * against one in ten expected. The fold breaks that (one in ten for every
+ * key tried). An attacker who chooses the addresses of his answers cannot
+ * aim them at one head without the keys. The fixed bases keep a zeroed
+ * config usable (tests, benchmarks).
  */
 #define FG_INDEX_BASE0		0x9e3779b97f4a7c15ULL
 #define FG_INDEX_BASE1		0xc2b2ae3d27d4eb4fULL
@@ -333,10 +335,9 @@ static inline __u64 fg_index_mult(__u64 key, __u64 base)
 static inline __u32 fg_index_slot_v4(const __u64 key[FG_INDEX_KEYS],
 				     __u32 addr)
 {
-	__u64 h = (__u64)(addr ^ (addr >> 16)) *
-		  fg_index_mult(key[0], FG_INDEX_BASE0);
+	__u64 h = (__u64)addr * fg_index_mult(key[0], FG_INDEX_BASE0);
 
-	return h >> (64 - FG_INDEX_BITS);
+	return (__u32)(h ^ (h >> 32)) >> (32 - FG_INDEX_BITS);
 }
 
 /* w0, w1: the address as two 64-bit words, in memory order. */

@@ -2023,9 +2023,9 @@ static uint32_t verdict_from(bool v6, uint32_t saddr)
 	return action;
 }
 
-/* Sets the index key so that every IPv4 address shares head 0: the
- * multiplier becomes 1, and a 32-bit word has no bit in the top
- * FG_INDEX_BITS of a 64-bit one.
+/* Sets the index key so that every IPv4 address shares one head: with a
+ * multiplier of 2^32 + 1 the product's halves are the address twice, and
+ * their fold is 0.
  */
 static void one_head_for_v4(void)
 {
@@ -2034,7 +2034,7 @@ static void one_head_for_v4(void)
 	int fd = bpf_map__fd(skel->maps.fg_config);
 
 	assert_int_equal(bpf_map_lookup_elem(fd, &key, &cfg), 0);
-	cfg.index_key[0] = FG_INDEX_BASE0 ^ 1;
+	cfg.index_key[0] = FG_INDEX_BASE0 ^ ((1ULL << 32) | 1);
 	assert_int_equal(bpf_map_update_elem(fd, &key, &cfg, BPF_ANY), 0);
 }
 
