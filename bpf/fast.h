@@ -13,6 +13,7 @@
 #define FG_FAST_H
 
 #include <linux/bpf.h>
+#include <linux/errno.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "fluxguard.h"
@@ -248,6 +249,31 @@ static __always_inline int fast_fill(struct xdp_md *ctx,
 			 max_msg);
 }
 
+/* Reserves a slot of size (holding max_rr records and a message of
+ * max_msg bytes: constants where it is inlined, as the reservation must
+ * be), fills it and sends it. 0, -ENOSPC when the ring is full, -EFAULT
+ * when fast_fill() gave up (the slot is then discarded).
+ */
+static __always_inline int fast_send(struct xdp_md *ctx,
+				     const struct fg_config *cfg,
+				     struct fast_scratch *fs, __u32 n,
+				     __u32 len, __u16 qtype, const __u8 *dns,
+				     const void *end, __u32 size,
+				     __u32 max_rr, __u32 max_msg)
+{
+	__u8 *slot = bpf_ringbuf_reserve(&fg_events, size, 0);
+
+	if (!slot)
+		return -ENOSPC;
+	if (fast_fill(ctx, cfg, fs, slot, n, len, qtype, dns, end, max_rr,
+		      max_msg)) {
+		bpf_ringbuf_discard(slot, BPF_RB_NO_WAKEUP);
+		return -EFAULT;
+	}
+	bpf_ringbuf_submit(slot, ring_wakeup(cfg, &fs->since_wakeup, size));
+	return 0;
+}
+
 /* Takes the message if it is of the usual kind: 1 when done (an event
  * sent, a full ring or a response with no record counted), 0 to leave it
  * to the general walk, which then counts everything itself.
@@ -262,8 +288,8 @@ static __always_inline int fast_path(struct xdp_md *ctx,
 	const __u8 *dns;
 	__u16 an, ar, qtype;
 	const void *end;
-	__u8 *slot;
 	__u32 i;
+	int err;
 
 	if (len > FG_FAST_MSG_MAX || (src->dns_flags & DNS_TC))
 		return 0;
@@ -310,42 +336,26 @@ static __always_inline int fast_path(struct xdp_md *ctx,
 		}
 	}
 
-	/* Cannot fail: src->len never passes the end of the packet. */
-	if (fg_fast_slot(n, len) == FG_FAST_SMALL_EVENT) {
-		slot = bpf_ringbuf_reserve(&fg_events, FG_FAST_SMALL_EVENT, 0);
-		if (!slot)
-			goto full;
-		if (fast_fill(ctx, cfg, fs, slot, n, len, qtype, dns, end,
-			      FG_FAST_SMALL_RR, FG_FAST_SMALL_MSG))
-			goto discard;
-		bpf_ringbuf_submit(slot, ring_wakeup(cfg, &fs->since_wakeup,
-						     FG_FAST_SMALL_EVENT));
-	} else {
-		slot = bpf_ringbuf_reserve(&fg_events, FG_FAST_EVENT, 0);
-		if (!slot)
-			goto full;
-		if (fast_fill(ctx, cfg, fs, slot, n, len, qtype, dns, end,
-			      FG_FAST_RR, FG_FAST_MSG_MAX))
-			goto discard;
-		bpf_ringbuf_submit(slot, ring_wakeup(cfg, &fs->since_wakeup,
-						     FG_FAST_EVENT));
-	}
+	if (fg_fast_slot(n, len) == FG_FAST_SMALL_EVENT)
+		err = fast_send(ctx, cfg, fs, n, len, qtype, dns, end,
+				FG_FAST_SMALL_EVENT, FG_FAST_SMALL_RR,
+				FG_FAST_SMALL_MSG);
+	else
+		err = fast_send(ctx, cfg, fs, n, len, qtype, dns, end,
+				FG_FAST_EVENT, FG_FAST_RR, FG_FAST_MSG_MAX);
+	/* Cannot happen: src->len never passes the end of the packet. */
+	if (err == -EFAULT)
+		return 0;
 	st->fast_path++;
-	if (src->query) {
+	if (err) {
+		st->ringbuf_full++;
+	} else if (src->query) {
 		st->query_events++;
 	} else {
 		st->events++;
 		st->records += n;
 	}
 	return 1;
-
-full:
-	st->ringbuf_full++;
-	st->fast_path++;
-	return 1;
-discard:
-	bpf_ringbuf_discard(slot, BPF_RB_NO_WAKEUP);
-	return 0;
 }
 
 #endif /* FG_FAST_H */

@@ -145,6 +145,21 @@ static int index_keys(const struct fg_maps *m, __u64 key[FG_INDEX_KEYS])
 	return 0;
 }
 
+/* Takes the writers' lock and reads the index keys under it; on failure
+ * the lock is not held.
+ */
+static int begin_write(const struct fg_maps *m, __u64 key[FG_INDEX_KEYS])
+{
+	int err = lock_writers(m);
+
+	if (err)
+		return err;
+	err = index_keys(m, key);
+	if (err)
+		unlock_writers(m);
+	return err;
+}
+
 static __u8 exact_family(const struct fg_cidr *p)
 {
 	return p->family == AF_INET ? FG_EXACT_V4 : FG_EXACT_V6;
@@ -385,12 +400,9 @@ static int put_host(const struct fg_maps *m, const struct fg_cidr *p,
 		to_host(v, 0, &h);
 		return bpf_map_update_elem(fd, key, &h, BPF_ANY) ? -errno : 0;
 	}
-	err = lock_writers(m);
+	err = begin_write(m, ikey);
 	if (err)
 		return err;
-	err = index_keys(m, ikey);
-	if (err)
-		goto out;
 	have_rec = !bpf_map_lookup_elem(fd, key, &old);
 	err = host_prepare(m, ikey, p, have_rec, &old, &c);
 	if (err)
@@ -417,12 +429,9 @@ static int del_host(const struct fg_maps *m, const struct fg_cidr *p, int fd,
 
 	if (!m->index)
 		return bpf_map_delete_elem(fd, key) ? -errno : 0;
-	err = lock_writers(m);
+	err = begin_write(m, ikey);
 	if (err)
 		return err;
-	err = index_keys(m, ikey);
-	if (err)
-		goto out;
 	exact_addr(p, addr);
 	slot = host_slot(ikey, p);
 	chain_find(m, slot, exact_family(p), addr, &pos);
@@ -433,7 +442,6 @@ static int del_host(const struct fg_maps *m, const struct fg_cidr *p, int fd,
 		exact_unlink(m, slot, &pos);
 	if (bpf_map_delete_elem(fd, key))
 		err = errno == ENOENT && pos.cur ? 0 : -errno;
-out:
 	unlock_writers(m);
 	return err;
 }
@@ -495,33 +503,13 @@ int fg_block_del(const struct fg_maps *m, const struct fg_cidr *p)
 	return update_prefix_counts(m);
 }
 
-/* One record of an exact block, during the repair. */
-static int repair_one(const struct fg_maps *m, const __u64 *key, int fd,
-		      const void *rkey, const struct fg_cidr *p,
-		      struct fg_host_block *h, __u8 *used, int *fixed)
-{
-	struct host_change c;
-	int err;
+/* Calls fn for every record of the host map fd, with its key as stored
+ * and as a prefix; stops early when fn returns nonzero.
+ */
+typedef int (*host_fn)(int fd, const void *rkey, const struct fg_cidr *p,
+		       struct fg_host_block *h, void *ctx);
 
-	err = host_prepare(m, key, p, true, h, &c);
-	if (err)
-		return err;
-	if (!c.pos.cur || h->exact != (__u32)c.id) {
-		h->exact = c.id;
-		if (bpf_map_update_elem(fd, rkey, h, BPF_EXIST))
-			return -errno;
-		(*fixed)++;
-	}
-	if (!c.pos.cur || m->exact[c.id].expires_ns != h->expires_ns) {
-		exact_publish(m, &c, h->expires_ns);
-		(*fixed)++;
-	}
-	used[c.id] = 1;
-	return 0;
-}
-
-static int repair_map(const struct fg_maps *m, const __u64 *key, int fd,
-		      int family, __u8 *used, int *fixed)
+static int host_walk(int fd, int family, host_fn fn, void *ctx)
 {
 	__u8 k[16], next[16];
 	size_t alen = family == AF_INET ? 4 : 16;
@@ -534,15 +522,48 @@ static int repair_map(const struct fg_maps *m, const __u64 *key, int fd,
 		memcpy(k, next, sizeof(k));
 		prev = k;
 		if (bpf_map_lookup_elem(fd, k, &h))
-			continue;
+			continue;	/* deleted meanwhile */
 		memset(&p, 0, sizeof(p));
 		p.family = family;
 		p.len = alen * 8;
 		memcpy(p.bytes, k, alen);
-		err = repair_one(m, key, fd, k, &p, &h, used, fixed);
+		err = fn(fd, k, &p, &h, ctx);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+struct repair {
+	const struct fg_maps *m;
+	const __u64 *key;
+	__u8 *used;
+	int fixed;
+};
+
+/* One record of an exact block, during the repair. */
+static int repair_one(int fd, const void *rkey, const struct fg_cidr *p,
+		      struct fg_host_block *h, void *ctx)
+{
+	struct repair *rp = ctx;
+	const struct fg_maps *m = rp->m;
+	struct host_change c;
+	int err;
+
+	err = host_prepare(m, rp->key, p, true, h, &c);
+	if (err)
+		return err;
+	if (!c.pos.cur || h->exact != (__u32)c.id) {
+		h->exact = c.id;
+		if (bpf_map_update_elem(fd, rkey, h, BPF_EXIST))
+			return -errno;
+		rp->fixed++;
+	}
+	if (!c.pos.cur || m->exact[c.id].expires_ns != h->expires_ns) {
+		exact_publish(m, &c, h->expires_ns);
+		rp->fixed++;
+	}
+	rp->used[c.id] = 1;
 	return 0;
 }
 
@@ -610,63 +631,67 @@ static int sweep(const struct fg_maps *m, const __u64 *key, const __u8 *used)
 int fg_block_index_repair(const struct fg_maps *m)
 {
 	__u64 key[FG_INDEX_KEYS] = { 0 };
-	int fixed = 0, err;
-	__u8 *used;
+	struct repair rp = { .m = m, .key = key };
+	int err;
 
 	if (!m->index)
 		return 0;
-	used = calloc(FG_EXACT_MAX, 1);
-	if (!used)
+	rp.used = calloc(FG_EXACT_MAX, 1);
+	if (!rp.used)
 		return -ENOMEM;
 	err = lock_writers(m);
 	if (err)
 		goto out_free;
 	err = index_keys(m, key);
 	if (!err)
-		err = repair_map(m, key, m->block_v4, AF_INET, used, &fixed);
+		err = host_walk(m->block_v4, AF_INET, repair_one, &rp);
 	if (!err)
-		err = repair_map(m, key, m->block_v6, AF_INET6, used, &fixed);
+		err = host_walk(m->block_v6, AF_INET6, repair_one, &rp);
 	if (!err)
-		fixed += sweep(m, key, used);
+		rp.fixed += sweep(m, key, rp.used);
 	unlock_writers(m);
 out_free:
-	free(used);
-	return err ? err : fixed;
+	free(rp.used);
+	return err ? err : rp.fixed;
 }
 
-static int walk_map(const struct fg_maps *m, int fd, int family, bool lpm,
-		    bool counted, fg_block_fn fn, void *ctx)
+struct walk {
+	const struct fg_maps *m;
+	bool counted;
+	fg_block_fn fn;
+	void *ctx;
+};
+
+static int walk_host(int fd, const void *rkey, const struct fg_cidr *p,
+		     struct fg_host_block *h, void *ctx)
 {
-	unsigned char key[sizeof(struct fg_lpm_v6_key)];
-	unsigned char next[sizeof(struct fg_lpm_v6_key)];
+	struct walk *w = ctx;
+	struct fg_block v;
+
+	from_host(h, &v);
+	if (w->counted && w->m->index)
+		hits_sum(w->m, h->exact, &v.packets, &v.bytes);
+	return w->fn(p, &v, w->ctx);
+}
+
+static int walk_trie(int fd, int family, fg_block_fn fn, void *ctx)
+{
+	struct fg_lpm_v6_key key, next;
 	size_t alen = family == AF_INET ? 4 : 16;
-	struct fg_host_block h;
 	struct fg_cidr p;
 	struct fg_block v;
 	void *prev = NULL;
 	int err;
 
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;	/* deleted meanwhile */
 		memset(&p, 0, sizeof(p));
 		p.family = family;
-		if (lpm) {
-			const struct fg_lpm_v6_key *k = (const void *)key;
-
-			if (bpf_map_lookup_elem(fd, key, &v))
-				continue;	/* deleted meanwhile */
-			p.len = k->prefixlen;
-			memcpy(p.bytes, k->addr, alen);
-		} else {
-			if (bpf_map_lookup_elem(fd, key, &h))
-				continue;
-			from_host(&h, &v);
-			if (counted && m->index)
-				hits_sum(m, h.exact, &v.packets, &v.bytes);
-			p.len = alen * 8;
-			memcpy(p.bytes, key, alen);
-		}
+		p.len = key.prefixlen;
+		memcpy(p.bytes, key.addr, alen);
 		err = fn(&p, &v, ctx);
 		if (err)
 			return err;
@@ -677,18 +702,16 @@ static int walk_map(const struct fg_maps *m, int fd, int family, bool lpm,
 static int walk_all(const struct fg_maps *m, bool counted, fg_block_fn fn,
 		    void *ctx)
 {
+	struct walk w = { .m = m, .counted = counted, .fn = fn, .ctx = ctx };
 	int err;
 
-	err = walk_map(m, m->block_v4, AF_INET, false, counted, fn, ctx);
+	err = host_walk(m->block_v4, AF_INET, walk_host, &w);
 	if (!err)
-		err = walk_map(m, m->block_v6, AF_INET6, false, counted, fn,
-			       ctx);
+		err = host_walk(m->block_v6, AF_INET6, walk_host, &w);
 	if (!err)
-		err = walk_map(m, m->block_net4, AF_INET, true, counted, fn,
-			       ctx);
+		err = walk_trie(m->block_net4, AF_INET, fn, ctx);
 	if (!err)
-		err = walk_map(m, m->block_net6, AF_INET6, true, counted, fn,
-			       ctx);
+		err = walk_trie(m->block_net6, AF_INET6, fn, ctx);
 	return err;
 }
 

@@ -345,26 +345,21 @@ static void set_fast(bool on)
 					&key, &cfg, BPF_ANY), "config");
 }
 
-/* The frame on the general walk alone: its verdict and event, which the
- * run with the fast path must repeat.
+/* One run of the frame, with the fast path allowed or not; the events
+ * land in cap. Returns the verdict.
  */
-static uint32_t walk_only(uint8_t *frame, size_t size, unsigned int *n,
-			  struct fg_event *ev)
+static uint32_t run_once(uint8_t *frame, size_t size, bool fast)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 	int err;
 
-	set_fast(false);
+	set_fast(fast);
 	opts.data_in = frame;
 	opts.data_size_in = size;
 	cap.n = 0;
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
 	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(errno));
 	ring_buffer__consume(rb);
-	*n = cap.n;
-	if (cap.n)
-		*ev = cap.ev[0];
-	set_fast(true);
 	return opts.retval;
 }
 
@@ -372,12 +367,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[FRAME_MAX];
 	static struct fg_event walked;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 	unsigned int n_walked;
-	uint32_t walk_action;
+	uint32_t walk_action, action;
 	bool hit;
 	struct where w;
-	int err;
 
 	/* Below an Ethernet header the kernel refuses the run; above a
 	 * page it cannot take the frame. Neither reaches the program.
@@ -385,21 +378,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < ETH_HLEN || size > FRAME_MAX)
 		return 0;
 	memcpy(frame, data, size);
-	walk_action = walk_only(frame, size, &n_walked, &walked);
-	/* The walk's counters are the same but fast_path: the fast run's
-	 * are the features.
+	/* The general walk alone first: the run with the fast path must
+	 * repeat its verdict and its event. The walk's counters are the
+	 * same but fast_path: the fast run's are the features.
 	 */
+	walk_action = run_once(frame, size, false);
+	n_walked = cap.n;
+	if (cap.n)
+		walked = cap.ev[0];
 	mark_counters(false);
-	opts.data_in = frame;
-	opts.data_size_in = size;
-	cap.n = 0;
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
-	FUZZ_CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(errno));
-	ring_buffer__consume(rb);
+	action = run_once(frame, size, true);
 	mark_counters(true);
-	FUZZ_CHECK(opts.retval == walk_action && cap.n == n_walked,
+	FUZZ_CHECK(action == walk_action && cap.n == n_walked,
 		   "fast path: action %u and %u events, the walk %u and %u",
-		   opts.retval, cap.n, walk_action, n_walked);
+		   action, cap.n, walk_action, n_walked);
 	FUZZ_CHECK(!cap.n || !memcmp(&cap.ev[0], &walked,
 				     fg_event_len(&walked)),
 		   "fast path: the event differs from the walk's");
@@ -407,8 +399,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	locate(frame, size, &w);
 	hit = w.ipv4 && (!memcmp(w.saddr, &blocked, 4) ||
 			 !memcmp(w.daddr, &blocked, 4));
-	FUZZ_CHECK(opts.retval == (hit ? XDP_DROP : XDP_PASS),
-		   "action %u for a frame %s %s", opts.retval,
+	FUZZ_CHECK(action == (hit ? XDP_DROP : XDP_PASS),
+		   "action %u for a frame %s %s", action,
 		   hit ? "to or from" : "not to or from", BLOCKED_V4);
 	FUZZ_CHECK(cap.n <= 1, "%u events from one frame", cap.n);
 	if (!cap.n)
