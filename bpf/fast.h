@@ -40,7 +40,7 @@ _Static_assert(FG_FAST_SMALL_MSG >= 8, "the tail copy reads 8 bytes");
 /* Where the transport left the DNS message. */
 struct dns_src {
 	__u32 off;		/* payload offset from ctx->data */
-	__u32 len;		/* message bytes to take: present, claimed, capped */
+	__u32 len;		/* message bytes: present in the frame, at most claimed */
 	__u32 wire_len;		/* payload length the UDP header claims */
 	__u16 sport, dport;
 	__u16 dns_flags;
