@@ -41,6 +41,7 @@ BEGIN {
 	# What each reference is, for the reader: the longest matching prefix.
 	r["xdp"] = "bare XDP_PASS"; r["edge_drop"] = "better nftables hook"
 	r["edge_pass"] = "bare XDP_PASS"
+	r["edge_drop_n1_over_bare"] = "bare XDP drop of the source"
 	r["score"] = "a loop that only hashes each record"
 	r["tip"] = "one map update"; r["replay"] = "tshark fields"
 	r["load_pps"] = "tcpreplay sent"
