@@ -11,7 +11,7 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/bench/latest.txt
 # A benchmark that takes longer than this is hung, not slow: the longest,
 # edge.sh, runs 16 configurations seven times for about 9 s each (some
-# 17 minutes) and allows itself 20 minutes with repeats.
+# 16 minutes) and allows itself 20 minutes with repeats.
 TIMEOUT_S=${BENCH_TIMEOUT_S:-1800}
 
 die() { echo "bench: $*" >&2; exit 1; }
